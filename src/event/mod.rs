@@ -1,0 +1,401 @@
+//! One CloudEvent as the store keeps it: validated, normalised and rendered once.
+//!
+//! Production parses each event with the CloudEvents .NET SDK, stores it as `jsonb` and writes it
+//! back with the SDK. [`Event::from_json`] applies the same rules once, at insert, so serving a
+//! page is a concatenation of ready bytes.
+
+mod source;
+mod time;
+
+use std::fmt;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+pub use source::{AppSource, ReadAccess, app_resource, parse_app_source};
+pub use time::{format_event_time, format_rfc3339, parse_event_time, truncate_to_ticks};
+
+use crate::json;
+
+/// A validated, normalised event with its JSON rendered in production's property order.
+#[derive(Debug, Clone)]
+pub struct Event {
+    id: String,
+    source: String,
+    event_type: String,
+    event_type_lowercase: String,
+    subject: Option<String>,
+    alternative_subject: Option<String>,
+    time: DateTime<Utc>,
+    resource: Option<String>,
+    read_access: ReadAccess,
+    json: Bytes,
+}
+
+/// Why a JSON value is not an event the store accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventError {
+    /// The value is not a JSON object.
+    NotAnObject,
+    /// A required attribute is absent (or `null`, which CloudEvents reads as absent).
+    Missing(&'static str),
+    /// An attribute has a JSON type the CloudEvents SDK does not accept for it.
+    WrongType {
+        attribute: String,
+        expected: &'static str,
+    },
+    /// `specversion` is not `1.0`.
+    UnsupportedSpecVersion(String),
+    /// `time` does not parse as RFC 3339.
+    BadTime(String),
+    /// An attribute name is not lower-case letters and digits, as CloudEvents requires.
+    BadAttributeName(String),
+}
+
+impl fmt::Display for EventError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventError::NotAnObject => write!(f, "an event must be a JSON object"),
+            EventError::Missing(name) => write!(f, "required attribute `{name}` is missing"),
+            EventError::WrongType {
+                attribute,
+                expected,
+            } => {
+                write!(f, "attribute `{attribute}` must be {expected}")
+            }
+            EventError::UnsupportedSpecVersion(v) => {
+                write!(f, "`specversion` is {v:?}; only \"1.0\" is supported")
+            }
+            EventError::BadTime(reason) => f.write_str(reason),
+            EventError::BadAttributeName(name) => write!(
+                f,
+                "attribute name {name:?} is not allowed: CloudEvents names are lower-case letters and digits"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EventError {}
+
+/// Attributes that carry the payload and are written last, after all others.
+const DATA_ATTRIBUTES: [&str; 2] = ["data", "data_base64"];
+
+impl Event {
+    /// Validates a CloudEvent in structured JSON form and normalises it as production would
+    /// store it: `time` in UTC at 100 ns precision, `resource` and `resourceinstance` derived
+    /// from an instance `source` when absent.
+    ///
+    /// ```
+    /// use altinn_events_mock::Event;
+    ///
+    /// let event = Event::from_json(serde_json::json!({
+    ///     "specversion": "1.0",
+    ///     "id": "cf7577ad-7ae6-498f-bc48-0704bd895b41",
+    ///     "type": "app.instance.created",
+    ///     "source": "https://ttd.apps.at22.altinn.cloud/ttd/apps-test/instances/50019855/f21e491f-f862-4776-b81f-725657ef0a18",
+    ///     "subject": "/party/50019855",
+    ///     "time": "2023-02-16T19:02:11.0276259+01:00",
+    /// }))?;
+    /// assert_eq!(event.resource(), Some("urn:altinn:resource:app_ttd_apps-test"));
+    /// assert!(event.json().starts_with(r#"{"specversion":"1.0","id":"cf7577ad"#));
+    /// assert!(event.json().contains(r#""time":"2023-02-16T18:02:11.0276259Z""#));
+    /// # Ok::<(), altinn_events_mock::EventError>(())
+    /// ```
+    pub fn from_json(value: Value) -> Result<Event, EventError> {
+        let Value::Object(mut attributes) = value else {
+            return Err(EventError::NotAnObject);
+        };
+        // CloudEvents reads a null attribute as an absent one.
+        attributes.retain(|_, v| !v.is_null());
+        check_attribute_names(&attributes)?;
+
+        let spec_version = required_string(&attributes, "specversion")?;
+        if spec_version != "1.0" {
+            return Err(EventError::UnsupportedSpecVersion(spec_version.to_owned()));
+        }
+        let id = required_string(&attributes, "id")?.to_owned();
+        let source = required_string(&attributes, "source")?.to_owned();
+        let event_type = required_string(&attributes, "type")?.to_owned();
+        let time_text = required_string(&attributes, "time")?;
+        let time = parse_event_time(time_text).map_err(EventError::BadTime)?;
+        let subject = optional_string(&attributes, "subject")?.map(str::to_owned);
+        let alternative_subject =
+            optional_string(&attributes, "alternativesubject")?.map(str::to_owned);
+        for (name, value) in &attributes {
+            check_attribute_type(name, value)?;
+        }
+
+        attributes.insert("time".into(), Value::String(format_event_time(time)));
+        if let Some(app) = parse_app_source(&source) {
+            if !attributes.contains_key("resource") {
+                attributes.insert("resource".into(), Value::String(app.resource()));
+            }
+            if !attributes.contains_key("resourceinstance") {
+                attributes.insert(
+                    "resourceinstance".into(),
+                    Value::String(app.resource_instance()),
+                );
+            }
+        }
+        let resource = optional_string(&attributes, "resource")?.map(str::to_owned);
+        let read_access = ReadAccess::of(&source, subject.as_deref());
+        let json = render(&attributes);
+
+        Ok(Event {
+            event_type_lowercase: event_type.to_lowercase(),
+            id,
+            source,
+            event_type,
+            subject,
+            alternative_subject,
+            time,
+            resource,
+            read_access,
+            json,
+        })
+    }
+
+    /// The event's `id`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The event's `source`.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The event's `type`.
+    pub fn event_type(&self) -> &str {
+        &self.event_type
+    }
+
+    /// The event's `type` in lower case, for production's case-insensitive `LIKE`.
+    pub(crate) fn event_type_lowercase(&self) -> &str {
+        &self.event_type_lowercase
+    }
+
+    /// The event's `subject`, e.g. `/party/50019855`.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+
+    /// The event's `alternativesubject`, e.g. `/person/16035001577`.
+    pub fn alternative_subject(&self) -> Option<&str> {
+        self.alternative_subject.as_deref()
+    }
+
+    /// The event's `time`, in UTC at .NET's 100 ns precision.
+    pub fn time(&self) -> DateTime<Utc> {
+        self.time
+    }
+
+    /// The event's `resource`, given or derived from its source.
+    pub fn resource(&self) -> Option<&str> {
+        self.resource.as_deref()
+    }
+
+    /// Who production's authorization filter lets read this event.
+    pub fn read_access(&self) -> &ReadAccess {
+        &self.read_access
+    }
+
+    /// The event exactly as a query response writes it.
+    pub fn json(&self) -> &str {
+        // Rendering writes ASCII only (see `json::write_str`).
+        std::str::from_utf8(&self.json).unwrap_or_default()
+    }
+
+    /// The rendered JSON as shared bytes, for building response bodies without copying.
+    pub fn json_bytes(&self) -> &Bytes {
+        &self.json
+    }
+}
+
+fn check_attribute_names(attributes: &Map<String, Value>) -> Result<(), EventError> {
+    let valid = |name: &str| {
+        DATA_ATTRIBUTES.contains(&name)
+            || (!name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+    };
+    match attributes.keys().find(|name| !valid(name)) {
+        Some(name) => Err(EventError::BadAttributeName(name.clone())),
+        None => Ok(()),
+    }
+}
+
+/// The SDK accepts strings, integers and booleans for context attributes; `data` may be anything.
+fn check_attribute_type(name: &str, value: &Value) -> Result<(), EventError> {
+    let accepted = match name {
+        "data" => true,
+        "data_base64" => value.is_string(),
+        _ => value.is_string() || value.is_boolean() || value.as_i64().is_some_and(fits_int32),
+    };
+    if accepted {
+        return Ok(());
+    }
+    let expected = if name == "data_base64" {
+        "a string"
+    } else {
+        "a string, a 32-bit integer or a boolean"
+    };
+    Err(EventError::WrongType {
+        attribute: name.to_owned(),
+        expected,
+    })
+}
+
+fn fits_int32(n: i64) -> bool {
+    i32::try_from(n).is_ok()
+}
+
+fn required_string<'a>(
+    attributes: &'a Map<String, Value>,
+    name: &'static str,
+) -> Result<&'a str, EventError> {
+    match optional_string(attributes, name)? {
+        Some(value) if !value.is_empty() => Ok(value),
+        _ => Err(EventError::Missing(name)),
+    }
+}
+
+fn optional_string<'a>(
+    attributes: &'a Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a str>, EventError> {
+    match attributes.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(EventError::WrongType {
+            attribute: name.to_owned(),
+            expected: "a string",
+        }),
+    }
+}
+
+/// `specversion` first, then the other attributes in `jsonb` key order, the payload last: the
+/// order the SDK writes an event it read back from `jsonb`.
+fn render(attributes: &Map<String, Value>) -> Bytes {
+    let mut names: Vec<&String> = attributes
+        .keys()
+        .filter(|name| *name != "specversion" && !DATA_ATTRIBUTES.contains(&name.as_str()))
+        .collect();
+    names.sort_by(|a, b| json::jsonb_key_order(a, b));
+    let ordered = std::iter::once("specversion")
+        .chain(names.into_iter().map(String::as_str))
+        .chain(DATA_ATTRIBUTES);
+
+    let mut out = Vec::with_capacity(512);
+    out.push(b'{');
+    let mut first = true;
+    for name in ordered {
+        let Some(value) = attributes.get(name) else {
+            continue;
+        };
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        json::write_str(&mut out, name);
+        out.push(b':');
+        json::write_value(&mut out, value);
+    }
+    out.push(b'}');
+    Bytes::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn app_event() -> Value {
+        json!({
+            "alternativesubject": "/person/16035001577",
+            "subject": "/party/50019855",
+            "source": "https://ttd.apps.at22.altinn.cloud/ttd/apps-test/instances/50019855/f21e491f-f862-4776-b81f-725657ef0a18",
+            "type": "app.instance.created",
+            "time": "2023-02-16T18:02:11.0276259Z",
+            "id": "cf7577ad-7ae6-498f-bc48-0704bd895b41",
+            "specversion": "1.0",
+        })
+    }
+
+    #[test]
+    fn renders_the_spec_example_byte_for_byte() {
+        let event = Event::from_json(app_event()).unwrap();
+        assert_eq!(
+            event.json(),
+            r#"{"specversion":"1.0","id":"cf7577ad-7ae6-498f-bc48-0704bd895b41","time":"2023-02-16T18:02:11.0276259Z","type":"app.instance.created","source":"https://ttd.apps.at22.altinn.cloud/ttd/apps-test/instances/50019855/f21e491f-f862-4776-b81f-725657ef0a18","subject":"/party/50019855","resource":"urn:altinn:resource:app_ttd_apps-test","resourceinstance":"50019855/f21e491f-f862-4776-b81f-725657ef0a18","alternativesubject":"/person/16035001577"}"#
+        );
+    }
+
+    #[test]
+    fn keeps_a_given_resource() {
+        let mut value = app_event();
+        value["resource"] = json!("urn:altinn:resource:app_ttd_other");
+        let event = Event::from_json(value).unwrap();
+        assert_eq!(event.resource(), Some("urn:altinn:resource:app_ttd_other"));
+    }
+
+    #[test]
+    fn writes_data_last() {
+        let mut value = app_event();
+        value["data"] = json!({"b": 1, "a": [true]});
+        value["datacontenttype"] = json!("application/json");
+        let event = Event::from_json(value).unwrap();
+        assert!(event.json().contains(r#""resource":"urn:altinn:resource:app_ttd_apps-test","datacontenttype":"application/json","resourceinstance""#));
+        assert!(
+            event.json().ends_with(
+                r#""alternativesubject":"/person/16035001577","data":{"a":[true],"b":1}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn names_each_missing_required_attribute() {
+        for name in ["specversion", "id", "source", "type", "time"] {
+            let mut value = app_event();
+            value.as_object_mut().unwrap().remove(name);
+            assert_eq!(
+                Event::from_json(value).unwrap_err(),
+                EventError::Missing(name)
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_a_bad_time_spec_version_type_or_name() {
+        let mut value = app_event();
+        value["time"] = json!("yesterday");
+        assert!(matches!(
+            Event::from_json(value),
+            Err(EventError::BadTime(_))
+        ));
+        let mut value = app_event();
+        value["specversion"] = json!("0.3");
+        assert!(matches!(
+            Event::from_json(value),
+            Err(EventError::UnsupportedSpecVersion(_))
+        ));
+        let mut value = app_event();
+        value["subject"] = json!(5);
+        assert!(matches!(
+            Event::from_json(value),
+            Err(EventError::WrongType { .. })
+        ));
+        let mut value = app_event();
+        value["Bad-Name"] = json!("x");
+        assert!(matches!(
+            Event::from_json(value),
+            Err(EventError::BadAttributeName(_))
+        ));
+        assert_eq!(
+            Event::from_json(json!([1])).unwrap_err(),
+            EventError::NotAnObject
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! Event `time` as production stores and writes it.
+//!
+//! The CloudEvents .NET SDK keeps times as `DateTimeOffset` (100 ns ticks) and writes them in UTC
+//! with as few fraction digits as say the value exactly: none, 3, 6 or 7.
+
+use chrono::{DateTime, SecondsFormat, Timelike, Utc};
+
+/// One .NET tick, the finest time production can hold.
+const NANOS_PER_TICK: u32 = 100;
+
+/// Parses an event's `time` attribute (RFC 3339) and truncates it to .NET's 100 ns ticks.
+pub fn parse_event_time(value: &str) -> Result<DateTime<Utc>, String> {
+    let parsed = DateTime::parse_from_rfc3339(value)
+        .map_err(|e| format!("`time` {value:?} is not an RFC 3339 date-time: {e}"))?;
+    Ok(truncate_to_ticks(parsed.with_timezone(&Utc)))
+}
+
+/// Drops precision finer than one .NET tick (100 ns).
+pub fn truncate_to_ticks(time: DateTime<Utc>) -> DateTime<Utc> {
+    let nanos = time.nanosecond();
+    let truncated = nanos - nanos % NANOS_PER_TICK;
+    time.with_nanosecond(truncated).unwrap_or(time)
+}
+
+/// Writes `time` in UTC as the CloudEvents .NET SDK does: `2023-02-16T18:02:11.0276259Z`,
+/// `2023-02-16T18:02:11.027Z`, `2023-02-16T18:02:11Z`.
+pub fn format_event_time(time: DateTime<Utc>) -> String {
+    // A leap second (nanos >= 1e9) cannot come from the parser; fold it defensively.
+    let nanos = time.nanosecond() % 1_000_000_000;
+    let whole_seconds = time.format("%Y-%m-%dT%H:%M:%S");
+    if nanos == 0 {
+        format!("{whole_seconds}Z")
+    } else if nanos % 1_000_000 == 0 {
+        format!("{whole_seconds}.{:03}Z", nanos / 1_000_000)
+    } else if nanos % 1_000 == 0 {
+        format!("{whole_seconds}.{:06}Z", nanos / 1_000)
+    } else {
+        format!("{whole_seconds}.{:07}Z", nanos / NANOS_PER_TICK)
+    }
+}
+
+/// RFC 3339 with a `Z` and the shortest exact fraction, for logs and admin listings.
+pub fn format_rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(input: &str) -> String {
+        format_event_time(parse_event_time(input).unwrap())
+    }
+
+    #[test]
+    fn writes_whole_seconds_without_a_fraction() {
+        assert_eq!(roundtrip("2023-02-16T18:02:11Z"), "2023-02-16T18:02:11Z");
+        assert_eq!(
+            roundtrip("2023-02-16T18:02:11.000Z"),
+            "2023-02-16T18:02:11Z"
+        );
+    }
+
+    #[test]
+    fn writes_milliseconds_microseconds_or_ticks() {
+        assert_eq!(
+            roundtrip("2023-02-16T18:02:11.5Z"),
+            "2023-02-16T18:02:11.500Z"
+        );
+        assert_eq!(
+            roundtrip("2023-02-16T18:02:11.0276Z"),
+            "2023-02-16T18:02:11.027600Z"
+        );
+        assert_eq!(
+            roundtrip("2023-02-16T18:02:11.0276259Z"),
+            "2023-02-16T18:02:11.0276259Z"
+        );
+    }
+
+    #[test]
+    fn truncates_below_a_tick_and_converts_offsets_to_utc() {
+        assert_eq!(
+            roundtrip("2023-02-16T18:02:11.027625999Z"),
+            "2023-02-16T18:02:11.0276259Z"
+        );
+        assert_eq!(
+            roundtrip("2023-02-16T20:02:11+02:00"),
+            "2023-02-16T18:02:11Z"
+        );
+    }
+
+    #[test]
+    fn rejects_what_is_not_rfc_3339() {
+        assert!(parse_event_time("16.02.2023").is_err());
+        assert!(parse_event_time("2023-02-16T18:02:11").is_err());
+    }
+}
