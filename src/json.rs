@@ -87,7 +87,8 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value) {
 }
 
 /// Renders `s` as a JSON string literal (see [`write_str`]).
-pub fn string_literal(s: &str) -> String {
+#[cfg(test)]
+fn string_literal(s: &str) -> String {
     let mut out = Vec::with_capacity(s.len() + 2);
     write_str(&mut out, s);
     // Only ASCII is ever written.

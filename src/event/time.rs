@@ -30,9 +30,9 @@ pub fn format_event_time(time: DateTime<Utc>) -> String {
     let whole_seconds = time.format("%Y-%m-%dT%H:%M:%S");
     if nanos == 0 {
         format!("{whole_seconds}Z")
-    } else if nanos % 1_000_000 == 0 {
+    } else if nanos.is_multiple_of(1_000_000) {
         format!("{whole_seconds}.{:03}Z", nanos / 1_000_000)
-    } else if nanos % 1_000 == 0 {
+    } else if nanos.is_multiple_of(1_000) {
         format!("{whole_seconds}.{:06}Z", nanos / 1_000)
     } else {
         format!("{whole_seconds}.{:07}Z", nanos / NANOS_PER_TICK)

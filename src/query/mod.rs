@@ -17,7 +17,7 @@ pub use binding::{BindingErrors, BoundQuery, bind, parse_int32};
 pub use datetime::{NetDateTime, parse_net_datetime};
 pub use like::{EndsWithEscape, LikePattern};
 pub use next_link::{is_valid_header_value, next_link};
-pub use params::{QueryGroup, QueryParams, decode_component};
+pub use params::{QueryGroup, QueryParams, decode_component, decode_path_segment};
 
 use crate::event::{Event, ReadAccess, app_resource};
 use crate::store::{EventStore, PartyIdentifier, Scan, StoredEvent};
@@ -94,12 +94,17 @@ pub fn check_rules(query: &BoundQuery) -> Result<(), &'static str> {
     if query.unit.is_some() && query.party > 0 {
         return Err(PROBLEM_PARTY_AND_UNIT);
     }
-    if let Some(unit) = &query.unit {
-        if unit.len() != 9 || !unit.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(PROBLEM_UNIT_DIGITS);
-        }
+    if let Some(unit) = &query.unit
+        && !is_digits(unit, 9)
+    {
+        return Err(PROBLEM_UNIT_DIGITS);
     }
     Ok(())
+}
+
+/// Exactly `len` ASCII digits.
+fn is_digits(text: &str, len: usize) -> bool {
+    text.len() == len && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The subject a query selects, asking `lookup` (the party register) for a unit or person
@@ -121,13 +126,13 @@ pub fn select_subject(
 /// What the register's lookup model accepts: one of an 11-digit `Ssn` and a 9-digit `OrgNo`.
 /// Its per-field checks run before the "only one" rule.
 fn register_lookup(query: &BoundQuery) -> Result<PartyIdentifier, RegisterRejection> {
-    if let Some(person) = &query.person {
-        if person.len() != 11 || !person.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(RegisterRejection {
-                field: "Ssn",
-                message: "Value needs to be exactly 11 digits.",
-            });
-        }
+    if let Some(person) = &query.person
+        && !is_digits(person, 11)
+    {
+        return Err(RegisterRejection {
+            field: "Ssn",
+            message: "Value needs to be exactly 11 digits.",
+        });
     }
     match (&query.person, &query.unit) {
         (Some(_), Some(_)) => Err(RegisterRejection {

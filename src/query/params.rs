@@ -76,12 +76,30 @@ fn keys_equal(a: &str, b: &str) -> bool {
 /// that starts no escape is kept literally. (`form_urlencoded` would substitute U+FFFD for
 /// invalid UTF-8 instead, so the `next` link and error messages would differ from production.)
 pub fn decode_component(raw: &str) -> String {
+    decode(raw, Decoding::QueryComponent)
+}
+
+/// Decodes one path segment as ASP.NET Core routing does: like a query component, except that
+/// `+` stays a plus and `%2F` stays escaped (it must not become a segment separator).
+pub fn decode_path_segment(raw: &str) -> String {
+    decode(raw, Decoding::PathSegment)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Decoding {
+    QueryComponent,
+    PathSegment,
+}
+
+fn decode(raw: &str, decoding: Decoding) -> String {
     let bytes = raw.as_bytes();
     let mut out = String::with_capacity(raw.len());
     let mut escaped_run: Vec<u8> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if let Some(byte) = escape_at(bytes, i) {
+        if let Some(byte) =
+            escape_at(bytes, i).filter(|b| decoding == Decoding::QueryComponent || *b != b'/')
+        {
             escaped_run.push(byte);
             i += 3;
             continue;
@@ -90,7 +108,7 @@ pub fn decode_component(raw: &str) -> String {
         // `raw` is a &str, so a non-ASCII byte starts a whole character: copy it as is.
         let char_len = utf8_len(bytes[i]);
         let piece = raw.get(i..i + char_len).unwrap_or_default();
-        if piece == "+" {
+        if piece == "+" && decoding == Decoding::QueryComponent {
             out.push(' ');
         } else {
             out.push_str(piece);
@@ -153,6 +171,12 @@ mod tests {
         assert_eq!(decode_component("%zz%4"), "%zz%4");
         assert_eq!(decode_component("a%FFb%C3"), "a%FFb%C3");
         assert_eq!(decode_component("%ff%C3%A6"), "%FFæ");
+    }
+
+    #[test]
+    fn path_segments_keep_plus_and_escaped_slashes() {
+        assert_eq!(decode_path_segment("apps%2Dtest+x"), "apps-test+x");
+        assert_eq!(decode_path_segment("a%2Fb%2fc"), "a%2Fb%2fc");
     }
 
     #[test]

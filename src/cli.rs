@@ -1,0 +1,277 @@
+//! The command line: `serve` (the default) and `token`.
+//!
+//! Every flag can also come from an environment variable `ALTINN_EVENTS_MOCK_<FLAG>`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::auth::{AuthMode, Authenticator, TokenRequest};
+use crate::config::ServerConfig;
+use crate::duration::parse_duration;
+
+/// An in-memory fake of the Altinn Events query API for app owners
+/// (GET /events/api/v1/app/{org}/{app}), faithful to production down to its quirks.
+#[derive(Debug, Parser)]
+#[command(
+    name = "altinn-events-mock",
+    version,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default when no command is given).
+    Serve(ServeArgs),
+    /// Print a token signed with the built-in test key, which every altinn-events-mock accepts.
+    Token(TokenArgs),
+}
+
+/// Flags of `serve`.
+#[derive(Debug, Clone, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_HOST", default_value = "127.0.0.1")]
+    host: String,
+
+    /// Port to listen on; 0 picks any free port (the real one is printed).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_PORT", default_value_t = 5080)]
+    port: u16,
+
+    /// Fixture file or folder (its .json/.ndjson files load in name order). Repeatable; the
+    /// environment variable takes a comma-separated list. Without it the demo data set is served.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_FIXTURES", value_delimiter = ',')]
+    fixtures: Vec<PathBuf>,
+
+    /// Base of the `next` link, e.g. https://platform.tt02.altinn.no (default: http:// + the
+    /// request's Host). A trailing slash is dropped.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_BASE_URL", value_parser = parse_base_url)]
+    base_url: Option<String>,
+
+    /// Token checks: strict (as production: RS256, trusted key, exp), lenient (any well-formed
+    /// JWT) or off (no token needed).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_AUTH", default_value = "strict", value_parser = ["strict", "lenient", "off"])]
+    auth: String,
+
+    /// PEM public key (SPKI or PKCS#1) whose RS256 tokens `strict` also accepts. Repeatable;
+    /// the environment variable takes a comma-separated list.
+    #[arg(
+        long = "jwt-public-key",
+        env = "ALTINN_EVENTS_MOCK_JWT_PUBLIC_KEY",
+        value_delimiter = ','
+    )]
+    jwt_public_keys: Vec<PathBuf>,
+
+    /// Hide events registered less than this long ago, as production does (production: 30s).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_VISIBILITY_LAG", default_value = "0s", value_parser = parse_duration)]
+    visibility_lag: Duration,
+
+    /// Log line format on stderr.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Flags of `token`.
+#[derive(Debug, Clone, Args)]
+struct TokenArgs {
+    /// Service-owner token for this org (claim urn:altinn:org).
+    #[arg(long, conflicts_with = "user_id", required_unless_present = "user_id")]
+    org: Option<String>,
+    /// The org's organisation number (default: a valid one; 991825827 for ttd).
+    #[arg(long)]
+    org_number: Option<String>,
+    /// Person token for this user id (no org claim).
+    #[arg(long)]
+    user_id: Option<u32>,
+    /// The person's party id.
+    #[arg(long, requires = "user_id")]
+    party_id: Option<u32>,
+    /// The scope claim (service owners default to altinn:serviceowner/instances.read).
+    #[arg(long)]
+    scope: Option<String>,
+    /// Seconds until the token expires; negative gives an expired token.
+    #[arg(long, default_value_t = 3600, allow_hyphen_values = true)]
+    expires_in: i64,
+}
+
+fn parse_base_url(text: &str) -> Result<String, String> {
+    let url = text.trim_end_matches('/');
+    let valid_scheme = url.starts_with("http://") || url.starts_with("https://");
+    let valid_chars = url.bytes().all(|b| b.is_ascii_graphic());
+    if valid_scheme && valid_chars && url.len() > "https://".len() - 1 {
+        Ok(url.to_owned())
+    } else {
+        Err(format!("{text:?} is not an http:// or https:// URL"))
+    }
+}
+
+/// Runs the command line; the process exits with the returned code.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Some(Command::Token(args)) => print_token(args),
+        Some(Command::Serve(args)) => serve(args),
+        None => serve(cli.serve),
+    }
+}
+
+fn print_token(args: TokenArgs) -> ExitCode {
+    let request = TokenRequest {
+        org: args.org,
+        org_number: args.org_number,
+        user_id: args.user_id.map(|id| id.to_string()),
+        party_id: args.party_id.map(|id| id.to_string()),
+        scope: args.scope,
+        expires_in: args.expires_in,
+    };
+    let minted = Authenticator::new(AuthMode::Strict, &[])
+        .map_err(|e| e.to_string())
+        .and_then(|auth| auth.mint(&request).map_err(|e| e.to_string()));
+    match minted {
+        Ok(token) => {
+            println!("{token}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    init_logging(args.log_format);
+    let config = ServerConfig {
+        host: args.host,
+        port: args.port,
+        fixtures: args.fixtures,
+        demo_when_no_fixtures: true,
+        base_url: args.base_url,
+        auth: args.auth.parse().unwrap_or_default(),
+        jwt_public_keys: args.jwt_public_keys,
+        visibility_lag: args.visibility_lag,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let server = match config.bind().await {
+            Ok(server) => server,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(1));
+            }
+        };
+        tracing::info!(events = server.event_count(), auth = %server.auth_mode(), "ready");
+        // Harnesses in any language wait for exactly this line on stdout.
+        let mut stdout = std::io::stdout().lock();
+        let announced = writeln!(stdout, "listening on http://{}", server.local_addr())
+            .and_then(|()| stdout.flush());
+        drop(stdout);
+        if let Err(error) = announced {
+            eprintln!("error: cannot write to stdout: {error}");
+        }
+        server.serve(shutdown_signal()).await;
+        tracing::info!("stopped");
+        ExitCode::SUCCESS
+    })
+}
+
+fn init_logging(format: LogFormat) {
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_max_level(tracing::Level::INFO);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn base_urls_lose_their_trailing_slash_and_must_be_http() {
+        assert_eq!(
+            parse_base_url("https://platform.tt02.altinn.no/"),
+            Ok("https://platform.tt02.altinn.no".into())
+        );
+        assert!(parse_base_url("platform.altinn.no").is_err());
+        assert!(parse_base_url("http://bad host").is_err());
+    }
+
+    #[test]
+    fn no_command_means_serve_with_its_flags() {
+        let cli =
+            Cli::try_parse_from(["altinn-events-mock", "--port", "0", "--auth", "off"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.port, 0);
+        let cli = Cli::try_parse_from([
+            "altinn-events-mock",
+            "token",
+            "--org",
+            "ttd",
+            "--expires-in",
+            "-5",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Token(TokenArgs { expires_in: -5, .. }))
+        ));
+        assert!(Cli::try_parse_from(["altinn-events-mock", "--auth", "none"]).is_err());
+    }
+}

@@ -1,0 +1,160 @@
+//! What a server is started with, and starting it: load everything, then bind.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use tokio::net::TcpListener;
+
+use crate::auth::{AuthMode, Authenticator, KeyError};
+use crate::clock::Clock;
+use crate::fixtures::{self, FixtureError, Fixtures};
+use crate::http::{AppState, RunningServer};
+use crate::store::{EventStore, Registration};
+
+/// Everything a server is started with. [`ServerConfig::default`] is the binary's defaults
+/// except the port (0: any free one) and the data (none).
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub host: String,
+    /// Port to listen on; 0 picks a free one.
+    pub port: u16,
+    /// Fixture files or folders, loaded in order.
+    pub fixtures: Vec<PathBuf>,
+    /// Serve the built-in demo data set when `fixtures` is empty.
+    pub demo_when_no_fixtures: bool,
+    /// Base of the `next` link (no trailing slash); `http://` + `Host` when `None`.
+    pub base_url: Option<String>,
+    /// How tokens are checked.
+    pub auth: AuthMode,
+    /// Extra PEM public keys whose tokens `strict` accepts.
+    pub jwt_public_keys: Vec<PathBuf>,
+    /// Production's visibility lag (production: 30 s).
+    pub visibility_lag: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            host: "127.0.0.1".into(),
+            port: 0,
+            fixtures: Vec::new(),
+            demo_when_no_fixtures: false,
+            base_url: None,
+            auth: AuthMode::Strict,
+            jwt_public_keys: Vec::new(),
+            visibility_lag: Duration::ZERO,
+        }
+    }
+}
+
+/// Why a server did not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// A fixture is unreadable or invalid.
+    Fixture(FixtureError),
+    /// A `--jwt-public-key` file is unreadable or not a key.
+    Key(String),
+    /// A setting is out of range.
+    Config(String),
+    /// The address could not be bound.
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+impl StartError {
+    /// The process exit code: 2 for bad input, 1 when the address is taken.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            StartError::Bind { .. } => 1,
+            _ => 2,
+        }
+    }
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Fixture(error) => error.fmt(f),
+            StartError::Key(message) | StartError::Config(message) => f.write_str(message),
+            StartError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl From<FixtureError> for StartError {
+    fn from(error: FixtureError) -> StartError {
+        StartError::Fixture(error)
+    }
+}
+
+impl From<KeyError> for StartError {
+    fn from(error: KeyError) -> StartError {
+        StartError::Key(error.0)
+    }
+}
+
+impl ServerConfig {
+    /// Loads fixtures and keys, then binds. Nothing listens unless everything loaded.
+    pub async fn bind(self) -> Result<RunningServer, StartError> {
+        let mut public_keys = Vec::new();
+        for path in &self.jwt_public_keys {
+            let pem = std::fs::read_to_string(path).map_err(|e| {
+                StartError::Key(format!("--jwt-public-key {}: {e}", path.display()))
+            })?;
+            public_keys.push(pem);
+        }
+        let auth = Authenticator::new(self.auth, &public_keys)?;
+        let visibility_lag = TimeDelta::from_std(self.visibility_lag)
+            .map_err(|_| StartError::Config("--visibility-lag is too large".into()))?;
+        let data = if self.fixtures.is_empty() && self.demo_when_no_fixtures {
+            fixtures::demo()?
+        } else {
+            fixtures::load(&self.fixtures)?
+        };
+        let store = store_with(data);
+
+        let addr = format!("{}:{}", self.host, self.port);
+        let listener = TcpListener::bind(&addr)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: addr.clone(),
+                source,
+            })?;
+        let local_addr: SocketAddr = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let state = AppState {
+            store,
+            auth,
+            clock: Clock::system(),
+            base_url: self
+                .base_url
+                .map(|url| url.trim_end_matches('/').to_owned()),
+            visibility_lag,
+            local_addr,
+        };
+        Ok(RunningServer {
+            listener,
+            state: Arc::new(state),
+        })
+    }
+}
+
+/// A store holding `data`, registered before the server started.
+fn store_with(data: Fixtures) -> EventStore {
+    let store = EventStore::new();
+    for (identifier, party_id) in data.parties {
+        store.add_party(identifier, party_id);
+    }
+    store.append(data.events, Registration::BeforeStart);
+    store
+}

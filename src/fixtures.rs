@@ -1,0 +1,244 @@
+//! Loading events and parties from fixture files.
+//!
+//! Three shapes, so a captured production response replays as is: a JSON array of CloudEvents
+//! (what the API returns), NDJSON (`.ndjson`, one event a line), or an object
+//! `{"events": [...], "parties": [{"partyId": 1337, "person": "01038712345"}]}`. Everything is
+//! checked before anything is served; the first problem stops the load with the file, the
+//! place in it, and what is wrong.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::event::Event;
+use crate::store::PartyIdentifier;
+
+/// Events and explicit party pairs read from fixtures, in load order.
+#[derive(Debug, Default, Clone)]
+pub struct Fixtures {
+    /// The events, in file order.
+    pub events: Vec<Event>,
+    /// Explicit party register pairs.
+    pub parties: Vec<(PartyIdentifier, i32)>,
+}
+
+/// Why a fixture could not be loaded: which file, where in it, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixtureError {
+    /// The file (or folder) concerned.
+    pub path: PathBuf,
+    /// Where in the file, e.g. `line 3, column 7` or `events[4]`; empty when it is the whole file.
+    pub location: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for FixtureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "fixture {}", self.path.display())?;
+        if !self.location.is_empty() {
+            write!(f, ", {}", self.location)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for FixtureError {}
+
+/// The built-in demo data set (`fixtures/demo.json`), served when no fixture is given.
+pub const DEMO_FIXTURE: &str = include_str!("../fixtures/demo.json");
+
+/// The built-in demo data set, parsed.
+pub fn demo() -> Result<Fixtures, FixtureError> {
+    parse(Path::new("fixtures/demo.json"), DEMO_FIXTURE)
+}
+
+/// Loads each path in order: a file, or a folder whose `.json` and `.ndjson` files load in
+/// name order.
+pub fn load(paths: &[PathBuf]) -> Result<Fixtures, FixtureError> {
+    let mut all = Fixtures::default();
+    for path in paths {
+        for file in files_of(path)? {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| whole_file(&file, format!("cannot read: {e}")))?;
+            let loaded = parse(&file, &text)?;
+            all.events.extend(loaded.events);
+            all.parties.extend(loaded.parties);
+        }
+    }
+    Ok(all)
+}
+
+fn files_of(path: &Path) -> Result<Vec<PathBuf>, FixtureError> {
+    let metadata =
+        std::fs::metadata(path).map_err(|e| whole_file(path, format!("cannot open: {e}")))?;
+    if !metadata.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let entries =
+        std::fs::read_dir(path).map_err(|e| whole_file(path, format!("cannot list: {e}")))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|file| {
+            file.is_file() && matches!(extension(file).as_deref(), Some("json" | "ndjson"))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(whole_file(
+            path,
+            "the folder holds no .json or .ndjson file".into(),
+        ));
+    }
+    Ok(files)
+}
+
+fn extension(path: &Path) -> Option<String> {
+    Some(path.extension()?.to_str()?.to_ascii_lowercase())
+}
+
+fn whole_file(path: &Path, message: String) -> FixtureError {
+    FixtureError {
+        path: path.to_owned(),
+        location: String::new(),
+        message,
+    }
+}
+
+/// Parses one fixture's text; `.ndjson` files are read a line at a time.
+pub fn parse(path: &Path, text: &str) -> Result<Fixtures, FixtureError> {
+    if extension(path).as_deref() == Some("ndjson") {
+        return parse_ndjson(path, text);
+    }
+    let error_at = |location: String, message: String| FixtureError {
+        path: path.to_owned(),
+        location,
+        message,
+    };
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        error_at(
+            format!("line {}, column {}", e.line(), e.column()),
+            format!("not valid JSON: {}", json_reason(&e)),
+        )
+    })?;
+    match value {
+        Value::Array(items) => Ok(Fixtures {
+            events: events_from(items, |i| format!("event {i}"), &error_at)?,
+            parties: Vec::new(),
+        }),
+        Value::Object(mut object) if object.contains_key("events") || object.contains_key("parties") => {
+            let events = match object.remove("events") {
+                None => Vec::new(),
+                Some(Value::Array(items)) => events_from(items, |i| format!("events[{i}]"), &error_at)?,
+                Some(_) => return Err(error_at("events".into(), "must be an array of events".into())),
+            };
+            let parties = match object.remove("parties") {
+                None => Vec::new(),
+                Some(Value::Array(items)) => parties_from(items, &error_at)?,
+                Some(_) => return Err(error_at("parties".into(), "must be an array".into())),
+            };
+            if let Some(key) = object.keys().next() {
+                return Err(error_at(String::new(), format!("unknown key {key:?}: expected \"events\" and \"parties\"")));
+            }
+            Ok(Fixtures { events, parties })
+        }
+        Value::Object(_) => Ok(Fixtures {
+            events: events_from(vec![value], |_| "the event".into(), &error_at)?,
+            parties: Vec::new(),
+        }),
+        _ => Err(error_at(
+            String::new(),
+            "expected a JSON array of events, one event, or an object with \"events\" and \"parties\"".into(),
+        )),
+    }
+}
+
+fn json_reason(error: &serde_json::Error) -> String {
+    // serde_json appends " at line L column C", which the location already says.
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+fn events_from(
+    items: Vec<Value>,
+    name: impl Fn(usize) -> String,
+    error_at: &impl Fn(String, String) -> FixtureError,
+) -> Result<Vec<Event>, FixtureError> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| Event::from_json(item).map_err(|e| error_at(name(i), e.to_string())))
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PartyEntry {
+    party_id: i32,
+    person: Option<String>,
+    unit: Option<String>,
+}
+
+fn parties_from(
+    items: Vec<Value>,
+    error_at: &impl Fn(String, String) -> FixtureError,
+) -> Result<Vec<(PartyIdentifier, i32)>, FixtureError> {
+    let all_digits = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let fail = |message: String| error_at(format!("parties[{i}]"), message);
+            let entry: PartyEntry =
+                serde_json::from_value(item).map_err(|e| fail(e.to_string()))?;
+            let identifier = match (entry.person, entry.unit) {
+                (Some(person), None) if all_digits(&person, 11) => PartyIdentifier::Person(person),
+                (None, Some(unit)) if all_digits(&unit, 9) => PartyIdentifier::Unit(unit),
+                (Some(person), None) => {
+                    return Err(fail(format!("person must be 11 digits, not {person:?}")));
+                }
+                (None, Some(unit)) => {
+                    return Err(fail(format!("unit must be 9 digits, not {unit:?}")));
+                }
+                _ => return Err(fail("give exactly one of \"person\" and \"unit\"".into())),
+            };
+            Ok((identifier, entry.party_id))
+        })
+        .collect()
+}
+
+fn parse_ndjson(path: &Path, text: &str) -> Result<Fixtures, FixtureError> {
+    let mut events = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let line_number = i + 1;
+        let fail = |location: String, message: String| FixtureError {
+            path: path.to_owned(),
+            location,
+            message,
+        };
+        let value: Value = serde_json::from_str(line).map_err(|e| {
+            fail(
+                format!("line {line_number}, column {}", e.column()),
+                format!("not valid JSON: {}", json_reason(&e)),
+            )
+        })?;
+        let event = Event::from_json(value)
+            .map_err(|e| fail(format!("line {line_number}"), e.to_string()))?;
+        events.push(event);
+    }
+    Ok(Fixtures {
+        events,
+        parties: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

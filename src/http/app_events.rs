@@ -1,0 +1,143 @@
+//! `GET /events/api/v1/app/{org}/{app}`: parse, run production's checks in order, render.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
+use hyper::{HeaderMap, StatusCode, Uri};
+
+use super::AppState;
+use super::problem::{HttpResponse, Problem, with_body};
+use crate::auth::Caller;
+use crate::query::{self, EventQuery, QueryParams, is_valid_header_value, next_link};
+use crate::store::StoredEvent;
+
+const CLOUDEVENTS_JSON: &str = "application/cloudevents+json; charset=utf-8";
+
+/// Answers one query for the events of app `org`/`app`.
+pub fn query_app_events(
+    state: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    org: &str,
+    app: &str,
+) -> Result<HttpResponse, Problem> {
+    // A: authentication runs before anything else.
+    let caller = state
+        .auth
+        .authenticate(headers)
+        .map_err(|_| Problem::Unauthenticated)?;
+    // [Consumes("application/json")] is a resource filter: after authorization, before binding.
+    if !content_type_is_json(headers) {
+        return Err(Problem::UnsupportedMediaType);
+    }
+    // B: model binding.
+    let params = QueryParams::parse(uri.query().unwrap_or_default());
+    let person: Vec<&str> = headers
+        .get_all("person")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    let bound = query::bind(&params, &person).map_err(Problem::Validation)?;
+    // C: the action's first statement.
+    let caller_org = match caller {
+        Caller::Token { org: Some(org) } => org,
+        Caller::Token { org: None } => return Err(Problem::OnlyOrgs),
+        Caller::RouteOrg => org.to_owned(),
+    };
+    // Rules 1–9, selection and the authorization filter.
+    let query = EventQuery::plan(org, app, &bound, &state.store)?;
+    let registered_by = state.clock.now() - state.visibility_lag;
+    let page = query.run(&state.store, &caller_org, registered_by)?;
+
+    let mut response = with_body(StatusCode::OK, CLOUDEVENTS_JSON, render_page(&page));
+    if let Some(last) = page.last() {
+        let base = base_url(state, headers);
+        let link = next_link(&base, uri.path(), last.event.id(), &params);
+        // Kestrel refuses a header value outside visible ASCII, and production answers 500.
+        let value = is_valid_header_value(&link)
+            .then(|| HeaderValue::from_str(&link).ok())
+            .flatten()
+            .ok_or(Problem::Unhandled)?;
+        response.headers_mut().insert("next", value);
+    }
+    Ok(response)
+}
+
+/// `[` + the events joined by `", "` + `]`, from bytes rendered at insert.
+fn render_page(page: &[std::sync::Arc<StoredEvent>]) -> Bytes {
+    let size = page
+        .iter()
+        .map(|stored| stored.event.json_bytes().len() + 2)
+        .sum::<usize>()
+        + 2;
+    let mut body = BytesMut::with_capacity(size);
+    body.put_u8(b'[');
+    for (i, stored) in page.iter().enumerate() {
+        if i > 0 {
+            body.put_slice(b", ");
+        }
+        body.put_slice(stored.event.json_bytes());
+    }
+    body.put_u8(b']');
+    body.freeze()
+}
+
+/// `--base-url`, or `http://` + the request's `Host`.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(base) = &state.base_url {
+        return base.clone();
+    }
+    let host = headers
+        .get(HOST)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| state.local_addr.to_string());
+    format!("http://{host}")
+}
+
+/// No `Content-Type`, or `application/json`, or `application/*+json` (ASP.NET Core's subset
+/// test against the action's `[Consumes("application/json")]`).
+fn content_type_is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE) else {
+        return true;
+    };
+    let Ok(text) = value.to_str() else {
+        return false;
+    };
+    if text.trim().is_empty() {
+        return true;
+    }
+    let media_type = text
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match media_type.split_once('/') {
+        Some(("application", subtype)) => subtype == "json" || subtype.ends_with("+json"),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(content_type: &str) -> bool {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
+        content_type_is_json(&headers)
+    }
+
+    #[test]
+    fn json_content_types_pass_the_consumes_filter() {
+        assert!(content_type_is_json(&HeaderMap::new()));
+        assert!(json("application/json"));
+        assert!(json("Application/JSON; charset=utf-8"));
+        assert!(json("application/cloudevents+json"));
+        assert!(!json("text/plain"));
+        assert!(!json("text/json"));
+        assert!(!json("application/xml"));
+        assert!(!json("*/*"));
+        assert!(!json("garbage"));
+    }
+}

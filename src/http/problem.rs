@@ -1,0 +1,212 @@
+//! Every error answer the server gives, and the one place that turns it into a response.
+//!
+//! The bodies, statuses and content types are production's (spec §2), down to its quirks: the
+//! endpoint's problems go out as `application/json` because its action declares
+//! `[Produces("application/json")]`, while the 415 and unhandled-exception 500, produced outside
+//! the action, keep `application/problem+json`.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
+use hyper::{Response, StatusCode};
+
+use super::trace::TraceContext;
+use crate::json::write_str;
+use crate::query::{BindingErrors, QueryError, RegisterRejection};
+
+/// An HTTP response with a complete body.
+pub type HttpResponse = Response<Full<Bytes>>;
+
+/// Why a request does not get its normal answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Rule A: no usable token. Empty body, no `WWW-Authenticate`, no content type.
+    Unauthenticated,
+    /// A `Content-Type` that is not JSON.
+    UnsupportedMediaType,
+    /// Rule B: parameters that did not bind.
+    Validation(BindingErrors),
+    /// Rule C: the token has no `urn:altinn:org` claim.
+    OnlyOrgs,
+    /// Rules 1–7.
+    BadRequest(&'static str),
+    /// Rule 8: the party register refused the lookup (production's 500).
+    RegisterRejected(RegisterRejection),
+    /// Rule 9: the party register does not know the unit or person.
+    PartyNotFound,
+    /// Production throws and its exception handler answers a bare 500.
+    Unhandled,
+    /// A method the path does not serve; `allow` lists those it does.
+    MethodNotAllowed { allow: &'static str },
+    /// A path nothing is served at: 404 with an empty body.
+    NoSuchPath,
+    /// A bad request to one of the mock's own endpoints (`/_mock/…`).
+    MockBadRequest(String),
+}
+
+const TYPE_400: &str = "https://tools.ietf.org/html/rfc9110#section-15.5.1";
+const TYPE_404: &str = "https://tools.ietf.org/html/rfc9110#section-15.5.5";
+const TYPE_415: &str = "https://tools.ietf.org/html/rfc9110#section-15.5.16";
+const TYPE_500: &str = "https://tools.ietf.org/html/rfc9110#section-15.6.1";
+const TITLE_500: &str = "An error occurred while processing your request.";
+const TITLE_VALIDATION: &str = "One or more validation errors occurred.";
+
+const JSON: &str = "application/json; charset=utf-8";
+const PROBLEM_JSON: &str = "application/problem+json; charset=utf-8";
+
+impl From<QueryError> for Problem {
+    fn from(error: QueryError) -> Problem {
+        match error {
+            QueryError::Binding(errors) => Problem::Validation(errors),
+            QueryError::Invalid(detail) => Problem::BadRequest(detail),
+            QueryError::RegisterRejected(rejection) => Problem::RegisterRejected(rejection),
+            QueryError::PartyNotFound => Problem::PartyNotFound,
+            QueryError::Unhandled(_) => Problem::Unhandled,
+        }
+    }
+}
+
+impl Problem {
+    /// The response production gives for this problem, `traceId` from `trace`.
+    pub fn into_response(self, trace: &TraceContext) -> HttpResponse {
+        let trace_id = trace.activity_id();
+        match self {
+            Problem::Unauthenticated => empty(StatusCode::UNAUTHORIZED),
+            Problem::NoSuchPath => empty(StatusCode::NOT_FOUND),
+            Problem::MethodNotAllowed { allow } => {
+                let mut response = empty(StatusCode::METHOD_NOT_ALLOWED);
+                response
+                    .headers_mut()
+                    .insert(ALLOW, HeaderValue::from_static(allow));
+                response
+            }
+            Problem::OnlyOrgs => {
+                let mut body = Vec::new();
+                write_str(&mut body, "Only orgs can call this api");
+                with_body(StatusCode::UNAUTHORIZED, JSON, body)
+            }
+            Problem::UnsupportedMediaType => {
+                let body =
+                    ProblemBody::new(TYPE_415, "Unsupported Media Type", 415).finish(&trace_id);
+                with_body(StatusCode::UNSUPPORTED_MEDIA_TYPE, PROBLEM_JSON, body)
+            }
+            Problem::Validation(errors) => {
+                let body = ProblemBody::new(TYPE_400, TITLE_VALIDATION, 400)
+                    .errors(
+                        errors
+                            .errors
+                            .iter()
+                            .map(|(key, message)| (*key, message.as_str())),
+                    )
+                    .finish(&trace_id);
+                with_body(StatusCode::BAD_REQUEST, JSON, body)
+            }
+            Problem::BadRequest(detail) => {
+                let body = ProblemBody::new(TYPE_400, "Bad Request", 400)
+                    .detail(detail)
+                    .finish(&trace_id);
+                with_body(StatusCode::BAD_REQUEST, JSON, body)
+            }
+            Problem::RegisterRejected(rejection) => {
+                let detail = register_failure_detail(&rejection, trace);
+                let body = ProblemBody::new(TYPE_500, TITLE_500, 500)
+                    .detail(&detail)
+                    .finish(&trace_id);
+                with_body(StatusCode::INTERNAL_SERVER_ERROR, JSON, body)
+            }
+            Problem::PartyNotFound => {
+                let body = ProblemBody::new(TYPE_404, "Not Found", 404).finish(&trace_id);
+                with_body(StatusCode::NOT_FOUND, JSON, body)
+            }
+            Problem::Unhandled => {
+                let body = ProblemBody::new(TYPE_500, TITLE_500, 500).finish(&trace_id);
+                with_body(StatusCode::INTERNAL_SERVER_ERROR, PROBLEM_JSON, body)
+            }
+            Problem::MockBadRequest(detail) => {
+                let body = ProblemBody::new(TYPE_400, "Bad Request", 400)
+                    .detail(&detail)
+                    .finish(&trace_id);
+                with_body(StatusCode::BAD_REQUEST, PROBLEM_JSON, body)
+            }
+        }
+    }
+}
+
+/// Production wraps the register's answer as `{status} - {reason} - {body}`; the register's
+/// body is its own ValidationProblemDetails, in the same trace.
+fn register_failure_detail(rejection: &RegisterRejection, trace: &TraceContext) -> String {
+    let register_body = ProblemBody::new(TYPE_400, TITLE_VALIDATION, 400)
+        .errors([(rejection.field, rejection.message)])
+        .finish(&trace.activity_id());
+    format!(
+        "400 - Bad Request - {}",
+        String::from_utf8_lossy(&register_body)
+    )
+}
+
+/// Writes ProblemDetails properties in ASP.NET Core's order: `type`, `title`, `status`,
+/// `detail`, `errors`, then the `traceId` extension.
+struct ProblemBody {
+    out: Vec<u8>,
+}
+
+impl ProblemBody {
+    fn new(type_uri: &str, title: &str, status: u16) -> ProblemBody {
+        let mut out = Vec::with_capacity(256);
+        out.extend_from_slice(b"{\"type\":");
+        write_str(&mut out, type_uri);
+        out.extend_from_slice(b",\"title\":");
+        write_str(&mut out, title);
+        out.extend_from_slice(format!(",\"status\":{status}").as_bytes());
+        ProblemBody { out }
+    }
+
+    fn detail(mut self, detail: &str) -> ProblemBody {
+        self.out.extend_from_slice(b",\"detail\":");
+        write_str(&mut self.out, detail);
+        self
+    }
+
+    fn errors<'a>(mut self, errors: impl IntoIterator<Item = (&'a str, &'a str)>) -> ProblemBody {
+        self.out.extend_from_slice(b",\"errors\":{");
+        for (i, (key, message)) in errors.into_iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            write_str(&mut self.out, key);
+            self.out.extend_from_slice(b":[");
+            write_str(&mut self.out, message);
+            self.out.push(b']');
+        }
+        self.out.push(b'}');
+        self
+    }
+
+    fn finish(mut self, trace_id: &str) -> Vec<u8> {
+        self.out.extend_from_slice(b",\"traceId\":");
+        write_str(&mut self.out, trace_id);
+        self.out.push(b'}');
+        self.out
+    }
+}
+
+/// A response with no body and no content type.
+pub fn empty(status: StatusCode) -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
+    response
+}
+
+/// A response with `body` of `content_type`.
+pub fn with_body(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> HttpResponse {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}

@@ -1,0 +1,109 @@
+//! The W3C trace id production puts in every problem body as `traceId`.
+//!
+//! ASP.NET Core continues the trace of a valid incoming `traceparent` (same trace id, a new
+//! span id, the caller's flags) and starts a new trace otherwise.
+
+use hyper::HeaderMap;
+
+/// The trace a request belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceContext {
+    trace_id: String,
+    flags: String,
+}
+
+impl TraceContext {
+    /// Continues the request's valid `traceparent`, or starts a new trace.
+    pub fn from_headers(headers: &HeaderMap) -> TraceContext {
+        headers
+            .get("traceparent")
+            .and_then(|value| value.to_str().ok())
+            .and_then(parse_traceparent)
+            .unwrap_or_else(|| TraceContext {
+                trace_id: random_hex(16),
+                flags: "00".to_owned(),
+            })
+    }
+
+    /// The trace id (32 lower-case hex digits).
+    pub fn trace_id(&self) -> &str {
+        &self.trace_id
+    }
+
+    /// `00-{trace id}-{new span id}-{flags}`, as .NET's `Activity.Id` for this request.
+    pub fn activity_id(&self) -> String {
+        format!("00-{}-{}-{}", self.trace_id, random_hex(8), self.flags)
+    }
+}
+
+/// `00-<32 hex>-<16 hex>-<2 hex>`, lower case, ids not all zero (W3C Trace Context, version 00).
+fn parse_traceparent(value: &str) -> Option<TraceContext> {
+    let mut parts = value.trim().split('-');
+    let (version, trace_id, parent_id, flags) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let is_hex = |s: &str, len: usize| {
+        s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    };
+    let all_zero = |s: &str| s.bytes().all(|b| b == b'0');
+    let valid = version == "00"
+        && parts.next().is_none()
+        && is_hex(trace_id, 32)
+        && !all_zero(trace_id)
+        && is_hex(parent_id, 16)
+        && !all_zero(parent_id)
+        && is_hex(flags, 2);
+    valid.then(|| TraceContext {
+        trace_id: trace_id.to_owned(),
+        flags: flags.to_owned(),
+    })
+}
+
+fn random_hex(bytes: usize) -> String {
+    let random = uuid::Uuid::new_v4().as_u128().to_le_bytes();
+    random
+        .iter()
+        .take(bytes)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::header::HeaderValue;
+
+    fn with_traceparent(value: &str) -> TraceContext {
+        let mut headers = HeaderMap::new();
+        headers.insert("traceparent", HeaderValue::from_str(value).unwrap());
+        TraceContext::from_headers(&headers)
+    }
+
+    #[test]
+    fn continues_a_valid_traceparent() {
+        let trace = with_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        assert_eq!(trace.trace_id(), "0af7651916cd43dd8448eb211c80319c");
+        let id = trace.activity_id();
+        assert!(id.starts_with("00-0af7651916cd43dd8448eb211c80319c-"));
+        assert!(id.ends_with("-01"));
+        assert_ne!(&id[36..52], "b7ad6b7169203331");
+    }
+
+    #[test]
+    fn starts_a_new_trace_for_an_invalid_traceparent() {
+        for bad in [
+            "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",
+            "00-00000000000000000000000000000000-b7ad6b7169203331-01",
+            "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
+            "garbage",
+        ] {
+            let trace = with_traceparent(bad);
+            assert_ne!(
+                trace.trace_id(),
+                "0af7651916cd43dd8448eb211c80319c",
+                "{bad}"
+            );
+            assert_eq!(trace.activity_id().len(), 55);
+        }
+    }
+}
