@@ -28,7 +28,9 @@ async fn the_token_may_come_from_either_cookie() {
     let token = server.token("org=ttd").await;
     for cookie in [".ALTINNTOKEN", "AltinnStudioRuntime"] {
         let answer = server
-            .get_with(&format!("{APPS_TEST}{QUERY}"), |r| r.header("cookie", format!("{cookie}={token}")))
+            .get_with(&format!("{APPS_TEST}{QUERY}"), |r| {
+                r.header("cookie", format!("{cookie}={token}"))
+            })
             .await;
         assert_eq!(answer.event_ids(), AFTER_E06, "{cookie}");
     }
@@ -39,7 +41,9 @@ async fn the_bearer_prefix_is_case_insensitive() {
     let server = start().await;
     let token = server.token("org=ttd").await;
     let answer = server
-        .get_with(&format!("{APPS_TEST}{QUERY}"), |r| r.header("authorization", format!("BEARER {token}")))
+        .get_with(&format!("{APPS_TEST}{QUERY}"), |r| {
+            r.header("authorization", format!("BEARER {token}"))
+        })
         .await;
     assert_eq!(answer.status, 200);
 }
@@ -47,8 +51,13 @@ async fn the_bearer_prefix_is_case_insensitive() {
 #[tokio::test]
 async fn strict_refuses_tokens_signed_by_unknown_keys_or_without_exp() {
     let server = start().await;
-    for token in [other_team_token(ttd_claims(3600)), other_team_token(json!({"urn:altinn:org": "ttd"}))] {
-        let answer = server.get_with(&format!("{APPS_TEST}{QUERY}"), |r| r.bearer_auth(&token)).await;
+    for token in [
+        other_team_token(ttd_claims(3600)),
+        other_team_token(json!({"urn:altinn:org": "ttd"})),
+    ] {
+        let answer = server
+            .get_with(&format!("{APPS_TEST}{QUERY}"), |r| r.bearer_auth(&token))
+            .await;
         assert_eq!((answer.status, answer.body.as_str()), (401, ""));
     }
 }
@@ -62,11 +71,15 @@ async fn strict_accepts_tokens_of_a_key_given_with_jwt_public_key() {
     })
     .await;
     let token = other_team_token(ttd_claims(3600));
-    let answer = server.get_with(&format!("{APPS_TEST}{QUERY}"), |r| r.bearer_auth(&token)).await;
+    let answer = server
+        .get_with(&format!("{APPS_TEST}{QUERY}"), |r| r.bearer_auth(&token))
+        .await;
     assert_eq!(answer.event_ids(), AFTER_E06);
     // Zero leeway: a token that expired a second ago is refused.
     let expired = other_team_token(ttd_claims(-1));
-    let answer = server.get_with(&format!("{APPS_TEST}{QUERY}"), |r| r.bearer_auth(&expired)).await;
+    let answer = server
+        .get_with(&format!("{APPS_TEST}{QUERY}"), |r| r.bearer_auth(&expired))
+        .await;
     assert_eq!(answer.status, 401);
 }
 
@@ -87,12 +100,19 @@ async fn a_missing_or_bad_public_key_file_stops_the_start() {
 #[tokio::test]
 async fn lenient_accepts_expired_and_foreign_tokens_but_claims_still_decide() {
     let server = start_with_auth(AuthMode::Lenient).await;
-    for token in [other_team_token(ttd_claims(-3600)), server.token("org=ttd&expires_in=-60").await] {
-        let answer = server.get_with(&format!("{APPS_TEST}{QUERY}"), |r| r.bearer_auth(&token)).await;
+    for token in [
+        other_team_token(ttd_claims(-3600)),
+        server.token("org=ttd&expires_in=-60").await,
+    ] {
+        let answer = server
+            .get_with(&format!("{APPS_TEST}{QUERY}"), |r| r.bearer_auth(&token))
+            .await;
         assert_eq!(answer.event_ids(), AFTER_E06);
     }
     let person = server.token("userId=1337&partyId=50001").await;
-    let answer = server.get_with(&format!("{APPS_TEST}{QUERY}"), |r| r.bearer_auth(&person)).await;
+    let answer = server
+        .get_with(&format!("{APPS_TEST}{QUERY}"), |r| r.bearer_auth(&person))
+        .await;
     assert_eq!(answer.status, 401);
     assert_eq!(answer.body, r#""Only orgs can call this api""#);
     let answer = server.get(&format!("{APPS_TEST}{QUERY}")).await;
@@ -108,16 +128,23 @@ async fn off_needs_no_token_and_acts_as_the_routes_org() {
     assert_eq!(answer.event_ids(), AFTER_E06);
     // A token, when given, still decides.
     let skd = server.token("org=skd").await;
-    let answer = server.get_with(&format!("{APPS_TEST}?from=2000-01-01Z"), |r| r.bearer_auth(&skd)).await;
+    let answer = server
+        .get_with(&format!("{APPS_TEST}?from=2000-01-01Z"), |r| {
+            r.bearer_auth(&skd)
+        })
+        .await;
     assert_eq!(answer.event_ids(), ["skd1"]);
 }
 
 #[tokio::test]
 async fn the_token_endpoint_mints_tokens_with_the_asked_claims() {
     let server = start().await;
-    let answer = server
-        .send(server.client.get(server.url("/_mock/token?org=skd&orgNumber=974761076&scope=a%20b&expires_in=60")))
-        .await;
+    let answer =
+        server
+            .send(server.client.get(
+                server.url("/_mock/token?org=skd&orgNumber=974761076&scope=a%20b&expires_in=60"),
+            ))
+            .await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.content_type(), Some("text/plain; charset=utf-8"));
     let claims: serde_json::Map<String, serde_json::Value> =
@@ -126,21 +153,48 @@ async fn the_token_endpoint_mints_tokens_with_the_asked_claims() {
     assert_eq!(claims["urn:altinn:orgNumber"], "974761076");
     assert_eq!(claims["scope"], "a b");
     assert_eq!(claims["urn:altinn:authlevel"], 3);
-    for claim in ["urn:altinn:authenticatemethod", "iss", "iat", "nbf", "exp", "jti"] {
+    for claim in [
+        "urn:altinn:authenticatemethod",
+        "iss",
+        "iat",
+        "nbf",
+        "exp",
+        "jti",
+    ] {
         assert!(claims.contains_key(claim), "{claim}");
     }
-    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 60);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        60
+    );
 }
 
 #[tokio::test]
 async fn the_token_endpoint_explains_a_bad_request() {
     let server = start().await;
-    for query in ["", "org=ttd&userId=1", "expires_in=soon&org=ttd", "org=ttd&orgNumber=1", "userId=x"] {
-        let answer = server.send(server.client.get(server.url(&format!("/_mock/token?{query}")))).await;
+    for query in [
+        "",
+        "org=ttd&userId=1",
+        "expires_in=soon&org=ttd",
+        "org=ttd&orgNumber=1",
+        "userId=x",
+    ] {
+        let answer = server
+            .send(
+                server
+                    .client
+                    .get(server.url(&format!("/_mock/token?{query}"))),
+            )
+            .await;
         assert_eq!(answer.status, 400, "{query}");
-        assert_eq!(answer.content_type(), Some("application/problem+json; charset=utf-8"));
+        assert_eq!(
+            answer.content_type(),
+            Some("application/problem+json; charset=utf-8")
+        );
         assert!(!answer.json()["detail"].as_str().unwrap().is_empty());
     }
-    let answer = server.send(server.client.post(server.url("/_mock/token?org=ttd"))).await;
+    let answer = server
+        .send(server.client.post(server.url("/_mock/token?org=ttd")))
+        .await;
     assert_eq!(answer.status, 405);
 }

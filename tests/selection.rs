@@ -9,7 +9,10 @@ use chrono::TimeDelta;
 use common::{APPS_TEST, fixture, start, start_with};
 
 async fn ids(server: &common::TestServer, query: &str) -> Vec<String> {
-    server.get(&format!("{APPS_TEST}?{query}")).await.event_ids()
+    server
+        .get(&format!("{APPS_TEST}?{query}"))
+        .await
+        .event_ids()
 }
 
 const ALL_TTD: [&str; 8] = ["e01", "e02", "e03", "e04", "e05", "e06", "e07", "shared-id"];
@@ -18,16 +21,27 @@ const ALL_TTD: [&str; 8] = ["e01", "e02", "e03", "e04", "e05", "e06", "e07", "sh
 async fn events_come_in_registration_order_and_only_the_routes_resource() {
     let server = start().await;
     assert_eq!(ids(&server, "from=2000-01-01Z").await, ALL_TTD);
-    let other = server.get("/events/api/v1/app/ttd/other-app?from=2000-01-01Z").await;
+    let other = server
+        .get("/events/api/v1/app/ttd/other-app?from=2000-01-01Z")
+        .await;
     assert_eq!(other.event_ids(), ["shared-id"]);
     // The resource is matched exactly, case and all.
-    assert!(server.get("/events/api/v1/app/TTD/apps-test?from=2000-01-01Z").await.event_ids().is_empty());
+    assert!(
+        server
+            .get("/events/api/v1/app/TTD/apps-test?from=2000-01-01Z")
+            .await
+            .event_ids()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
 async fn party_selects_a_subject_and_a_negative_party_selects_nothing() {
     let server = start().await;
-    assert_eq!(ids(&server, "from=2000-01-01Z&party=500000").await, ["e03", "e05"]);
+    assert_eq!(
+        ids(&server, "from=2000-01-01Z&party=500000").await,
+        ["e03", "e05"]
+    );
     assert!(ids(&server, "from=2000-01-01Z&party=-5").await.is_empty());
     assert_eq!(ids(&server, "from=2000-01-01Z&party=0").await, ALL_TTD);
 }
@@ -35,15 +49,22 @@ async fn party_selects_a_subject_and_a_negative_party_selects_nothing() {
 #[tokio::test]
 async fn unit_and_person_are_looked_up_in_the_party_register() {
     let server = start().await;
-    assert_eq!(ids(&server, "from=2000-01-01Z&unit=897069650").await, ["e03", "e05"]);
+    assert_eq!(
+        ids(&server, "from=2000-01-01Z&unit=897069650").await,
+        ["e03", "e05"]
+    );
     let token = server.token("org=ttd").await;
     let by_person = server
-        .get_with(&format!("{APPS_TEST}?from=2000-01-01Z&size=3"), |r| r.bearer_auth(&token).header("person", "01038712345"))
+        .get_with(&format!("{APPS_TEST}?from=2000-01-01Z&size=3"), |r| {
+            r.bearer_auth(&token).header("person", "01038712345")
+        })
         .await;
     assert_eq!(by_person.event_ids(), ["e01", "e02", "e04"]);
     // A registered party with no events: an empty page, not a 404.
     let quiet = server
-        .get_with(&format!("{APPS_TEST}?from=2000-01-01Z"), |r| r.bearer_auth(&token).header("person", "16035001577"))
+        .get_with(&format!("{APPS_TEST}?from=2000-01-01Z"), |r| {
+            r.bearer_auth(&token).header("person", "16035001577")
+        })
         .await;
     assert_eq!((quiet.status, quiet.body.as_str()), (200, "[]"));
 }
@@ -51,20 +72,40 @@ async fn unit_and_person_are_looked_up_in_the_party_register() {
 #[tokio::test]
 async fn person_is_read_from_the_header_only() {
     let server = start().await;
-    assert_eq!(ids(&server, "from=2000-01-01Z&person=01038712345").await, ALL_TTD);
+    assert_eq!(
+        ids(&server, "from=2000-01-01Z&person=01038712345").await,
+        ALL_TTD
+    );
 }
 
 #[tokio::test]
 async fn type_matches_any_value_as_a_case_insensitive_like_pattern() {
     let server = start().await;
-    assert_eq!(ids(&server, "from=2000-01-01Z&type=app.instance.created").await, ["e01", "e03", "e07", "shared-id"]);
+    assert_eq!(
+        ids(&server, "from=2000-01-01Z&type=app.instance.created").await,
+        ["e01", "e03", "e07", "shared-id"]
+    );
     assert_eq!(
         ids(&server, "from=2000-01-01Z&type=app.instance.process.movedTo.%25&type=APP.INSTANCE.PROCESS.COMPLETED").await,
         ["e02", "e04", "e06"]
     );
-    assert_eq!(ids(&server, "from=2000-01-01Z&type=app.instance.process.movedTo.Task__").await, ["e02", "e06"]);
+    assert_eq!(
+        ids(
+            &server,
+            "from=2000-01-01Z&type=app.instance.process.movedTo.Task__"
+        )
+        .await,
+        ["e02", "e06"]
+    );
     // One pattern with a comma is not two patterns.
-    assert!(ids(&server, "from=2000-01-01Z&type=app.instance.created,app.instance.process.completed").await.is_empty());
+    assert!(
+        ids(
+            &server,
+            "from=2000-01-01Z&type=app.instance.created,app.instance.process.completed"
+        )
+        .await
+        .is_empty()
+    );
     // A blank type binds as NULL, which matches nothing.
     assert!(ids(&server, "from=2000-01-01Z&type=").await.is_empty());
 }
@@ -72,15 +113,36 @@ async fn type_matches_any_value_as_a_case_insensitive_like_pattern() {
 #[tokio::test]
 async fn from_and_to_are_inclusive_instants_in_any_zone() {
     let server = start().await;
-    assert_eq!(ids(&server, "from=2023-01-02T00:00:00Z&to=2023-01-03T00:00:00Z").await, ["e03", "e04", "e05"]);
+    assert_eq!(
+        ids(&server, "from=2023-01-02T00:00:00Z&to=2023-01-03T00:00:00Z").await,
+        ["e03", "e04", "e05"]
+    );
     // The same instants written with offsets.
     assert_eq!(
-        ids(&server, "from=2023-01-02T01:00:00%2B01:00&to=2023-01-02T19:00:00-05:00").await,
+        ids(
+            &server,
+            "from=2023-01-02T01:00:00%2B01:00&to=2023-01-02T19:00:00-05:00"
+        )
+        .await,
         ["e03", "e04", "e05"]
     );
     // Fractions count: e02 is at 01:00:00.1234567.
-    assert!(ids(&server, "from=2023-01-01T01:00:00.1234568Z&to=2023-01-01T02:00Z").await.is_empty());
-    assert_eq!(ids(&server, "from=2023-01-01T01:00:00.1234567Z&to=2023-01-01T02:00Z").await, ["e02"]);
+    assert!(
+        ids(
+            &server,
+            "from=2023-01-01T01:00:00.1234568Z&to=2023-01-01T02:00Z"
+        )
+        .await
+        .is_empty()
+    );
+    assert_eq!(
+        ids(
+            &server,
+            "from=2023-01-01T01:00:00.1234567Z&to=2023-01-01T02:00Z"
+        )
+        .await,
+        ["e02"]
+    );
 }
 
 #[tokio::test]
@@ -92,7 +154,10 @@ async fn after_starts_behind_the_first_event_with_that_id_anywhere() {
     // An unknown id means "from the beginning", as Altinn's own k6 test relies on.
     assert_eq!(ids(&server, "after=1").await, ALL_TTD);
     // after and from combine.
-    assert_eq!(ids(&server, "after=e01&from=2023-01-03Z").await, ["e05", "e06", "e07", "shared-id"]);
+    assert_eq!(
+        ids(&server, "after=e01&from=2023-01-03Z").await,
+        ["e05", "e06", "e07", "shared-id"]
+    );
 }
 
 #[tokio::test]
@@ -110,10 +175,16 @@ async fn another_orgs_token_sees_only_events_whose_source_names_it() {
     let server = start().await;
     let skd = server.token("org=skd").await;
     let answer = server
-        .get_with(&format!("{APPS_TEST}?from=2000-01-01Z"), |r| r.bearer_auth(&skd))
+        .get_with(&format!("{APPS_TEST}?from=2000-01-01Z"), |r| {
+            r.bearer_auth(&skd)
+        })
         .await;
     assert_eq!(answer.event_ids(), ["skd1"]);
-    let other = server.get_with("/events/api/v1/app/ttd/other-app?from=2000-01-01Z", |r| r.bearer_auth(&skd)).await;
+    let other = server
+        .get_with("/events/api/v1/app/ttd/other-app?from=2000-01-01Z", |r| {
+            r.bearer_auth(&skd)
+        })
+        .await;
     assert_eq!((other.status, other.body.as_str()), (200, "[]"));
     assert_eq!(other.header("next"), None);
 }
@@ -121,9 +192,14 @@ async fn another_orgs_token_sees_only_events_whose_source_names_it() {
 #[tokio::test]
 async fn an_event_production_cannot_authorize_makes_the_page_fail() {
     let server = start().await;
-    let answer = server.get("/events/api/v1/app/ttd/broken-app?from=2000-01-01Z").await;
+    let answer = server
+        .get("/events/api/v1/app/ttd/broken-app?from=2000-01-01Z")
+        .await;
     assert_eq!(answer.status, 500);
-    assert_eq!(answer.content_type(), Some("application/problem+json; charset=utf-8"));
+    assert_eq!(
+        answer.content_type(),
+        Some("application/problem+json; charset=utf-8")
+    );
 }
 
 fn runtime_event(id: &str) -> Event {
@@ -149,16 +225,27 @@ async fn the_visibility_lag_hides_events_registered_less_than_the_lag_ago() {
     .await
     .unwrap();
     let now = server.clock().now();
-    server.store().append(vec![runtime_event("old")], Registration::At(now - TimeDelta::seconds(31)));
-    server.store().append(vec![runtime_event("fresh")], Registration::At(now));
+    server.store().append(
+        vec![runtime_event("old")],
+        Registration::At(now - TimeDelta::seconds(31)),
+    );
+    server
+        .store()
+        .append(vec![runtime_event("fresh")], Registration::At(now));
     let clock = server.clock().clone();
     let server = common::TestServer {
         handle: server.spawn(),
         client: reqwest::Client::new(),
     };
-    assert_eq!(ids(&server, "after=shared-id").await, ["e07", "shared-id", "old"]);
+    assert_eq!(
+        ids(&server, "after=shared-id").await,
+        ["e07", "shared-id", "old"]
+    );
     clock.advance(TimeDelta::seconds(30));
-    assert_eq!(ids(&server, "after=shared-id").await, ["e07", "shared-id", "old", "fresh"]);
+    assert_eq!(
+        ids(&server, "after=shared-id").await,
+        ["e07", "shared-id", "old", "fresh"]
+    );
 }
 
 #[tokio::test]
@@ -171,7 +258,10 @@ async fn when_no_event_is_old_enough_nothing_is_hidden() {
     .await
     .unwrap();
     let now = server.clock().now();
-    server.store().append(vec![runtime_event("a"), runtime_event("b")], Registration::At(now));
+    server.store().append(
+        vec![runtime_event("a"), runtime_event("b")],
+        Registration::At(now),
+    );
     let server = start_with_running(server);
     assert_eq!(ids(&server, "after=x").await, ["a", "b"]);
 }

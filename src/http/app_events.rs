@@ -31,11 +31,13 @@ pub fn query_app_events(
     }
     // B: model binding.
     let params = QueryParams::parse(uri.query().unwrap_or_default());
-    let person: Vec<&str> = headers
+    // Kestrel reads header bytes as Latin-1, so any value arrives as some text.
+    let person: Vec<String> = headers
         .get_all("person")
         .iter()
-        .filter_map(|value| value.to_str().ok())
+        .map(|value| value.as_bytes().iter().map(|&b| char::from(b)).collect())
         .collect();
+    let person: Vec<&str> = person.iter().map(String::as_str).collect();
     let bound = query::bind(&params, &person).map_err(Problem::Validation)?;
     // C: the action's first statement.
     let caller_org = match caller {

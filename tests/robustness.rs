@@ -1,0 +1,178 @@
+//! No request, however malformed, panics the server or gets a 500 production would not give.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{APPS_TEST, start};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed, TestRunner};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Pieces of query strings: names, separators, odd encodings, values of every kind.
+const PIECES: &[&str] = &[
+    "after",
+    "from",
+    "to",
+    "party",
+    "unit",
+    "size",
+    "type",
+    "person",
+    "x",
+    "AFTER",
+    "Size",
+    "tYpE",
+    "=",
+    "=",
+    "=",
+    "&",
+    "&",
+    "+",
+    "%2B",
+    "%20",
+    "%25",
+    "%",
+    "%zz",
+    "%FF",
+    "%C3",
+    "%C3%A6",
+    "%00",
+    "%0A",
+    "%5C",
+    "2020-01-01Z",
+    "2023-01-02T00:00:00%2B01:00",
+    "2023-01-02T00:00",
+    "-1",
+    "0",
+    "1",
+    "3",
+    "99999999999",
+    "0x10",
+    "e01",
+    "shared-id",
+    "app.%25",
+    "_",
+    "897069650",
+    "1337",
+    "%E2%82%AC",
+    "%F0%9F%98%80",
+];
+
+/// Escapes after which production itself answers 500: NUL and a trailing `\` make PostgreSQL
+/// throw; a decoded control or non-ASCII character in the `next` header makes Kestrel throw.
+const PRODUCTION_500_TRIGGERS: &[&str] =
+    &["%00", "%5C", "%0A", "%C3%A6", "%E2%82%AC", "%F0%9F%98%80"];
+
+#[test]
+fn random_query_strings_get_production_shaped_answers() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (server, token) = runtime.block_on(async {
+        let server = start().await;
+        let token = server.token("org=ttd").await;
+        (server, token)
+    });
+    let mut runner = TestRunner::new(Config {
+        cases: 400,
+        rng_seed: RngSeed::Fixed(20261127),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let query = prop::collection::vec(prop::sample::select(PIECES), 0..14)
+        .prop_map(|pieces| pieces.concat());
+    runner
+        .run(&query, |query| {
+            let answer = runtime.block_on(
+                server.get_with(&format!("{APPS_TEST}?{query}"), |r| r.bearer_auth(&token)),
+            );
+            prop_assert!(
+                matches!(answer.status, 200 | 400 | 404 | 500),
+                "{query}: {}",
+                answer.status
+            );
+            if answer.status == 500 {
+                let triggered = PRODUCTION_500_TRIGGERS.iter().any(|t| query.contains(t));
+                prop_assert!(triggered, "unexpected 500 for {query}: {}", answer.body);
+                prop_assert_eq!(
+                    &answer.json()["title"],
+                    "An error occurred while processing your request."
+                );
+            }
+            if answer.status == 200 {
+                answer.event_ids();
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[tokio::test]
+async fn huge_values_get_ordinary_answers() {
+    let server = start().await;
+    let digits = "9".repeat(10_000);
+    let answer = server
+        .get(&format!("{APPS_TEST}?after=e01&size={digits}"))
+        .await;
+    assert_eq!(answer.status, 400);
+    let long = "a".repeat(30_000);
+    for query in [
+        format!("after={long}"),
+        format!("after=e01&type={long}"),
+        format!("from=2020-01-01Z&{long}=1"),
+    ] {
+        let answer = server.get(&format!("{APPS_TEST}?{query}")).await;
+        assert_eq!(answer.status, 200, "{}", &query[..20]);
+    }
+    let token = server.token("org=ttd").await;
+    let answer = server
+        .get_with(&format!("{APPS_TEST}?after=e01"), |r| {
+            r.bearer_auth(&token).header("person", "1".repeat(50_000))
+        })
+        .await;
+    // The party register refuses it, as it would in production.
+    assert_eq!(answer.status, 500);
+    assert!(
+        answer.json()["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("400 - Bad Request - ")
+    );
+}
+
+async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response)).await;
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[tokio::test]
+async fn malformed_requests_on_the_wire_never_take_the_server_down() {
+    let server = start().await;
+    let token = server.token("org=ttd").await;
+    let addr = server.handle.local_addr();
+    let requests: Vec<Vec<u8>> = vec![
+        b"GET /events/api/v1/app/ttd/apps-test?after=\xff\xfe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(),
+        [
+            format!("GET {APPS_TEST}?after=e01 HTTP/1.1\r\nAuthorization: Bearer {token}\r\n").as_bytes(),
+            b"Host: \xc3\r\nperson: \xe6\xff\r\nConnection: close\r\n\r\n",
+        ]
+        .concat(),
+        b"GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\r\nConnection: close\r\n\r\n".to_vec(),
+        b"NONSENSE\r\n\r\n".to_vec(),
+        format!("GET {APPS_TEST}?{} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "a".repeat(1_000_000)).into_bytes(),
+        b"GET /events/api/v1/app/%ff/%00?after=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(),
+    ];
+    for request in requests {
+        let response = raw_exchange(addr, &request).await;
+        assert!(
+            !response.starts_with("HTTP/1.1 5") || response.contains("An error occurred"),
+            "{response}"
+        );
+    }
+    // Still serving.
+    let answer = server.get(&format!("{APPS_TEST}?after=e07")).await;
+    assert_eq!(answer.status, 200);
+}
