@@ -7,8 +7,10 @@
 
 mod mint;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use hyper::HeaderMap;
 use hyper::header::{AUTHORIZATION, COOKIE};
@@ -95,7 +97,21 @@ pub struct Authenticator {
     trusted_keys: Vec<DecodingKey>,
     signing_key: EncodingKey,
     validation: Validation,
+    verified: Arc<Mutex<HashMap<String, VerifiedToken>>>,
 }
+
+/// What a signature check established about a token. Checking an RSA signature costs far more
+/// than answering a page, and a client sends the same token for its whole session, so strict
+/// mode remembers each good signature and re-checks only the lifetime, which can change.
+#[derive(Debug, Clone)]
+struct VerifiedToken {
+    org: Option<String>,
+    exp: i64,
+    nbf: Option<i64>,
+}
+
+/// Tokens remembered at most; the memory is simply emptied when it is full.
+const VERIFIED_TOKENS_KEPT: usize = 4096;
 
 impl fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -133,6 +149,7 @@ impl Authenticator {
             trusted_keys,
             signing_key,
             validation,
+            verified: Arc::default(),
         })
     }
 
@@ -144,32 +161,63 @@ impl Authenticator {
     /// Decides who is calling from the request's headers.
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, Unauthenticated> {
         let token = token_from_headers(headers);
-        let claims = match (self.mode, token) {
-            (AuthMode::Strict, Some(token)) => self.verified_claims(&token),
-            (AuthMode::Lenient | AuthMode::Off, Some(token)) => unverified_claims(&token),
+        let org = match (self.mode, token) {
+            (AuthMode::Strict, Some(token)) => self.verified_org(&token),
+            (AuthMode::Lenient | AuthMode::Off, Some(token)) => {
+                unverified_claims(&token).map(|claims| org_claim(&claims))
+            }
             (_, None) => None,
         };
-        match (self.mode, claims) {
-            (_, Some(claims)) => Ok(Caller::Token {
-                org: org_claim(&claims),
-            }),
+        match (self.mode, org) {
+            (_, Some(org)) => Ok(Caller::Token { org }),
             (AuthMode::Off, None) => Ok(Caller::RouteOrg),
             (_, None) => Err(Unauthenticated),
         }
     }
 
-    fn verified_claims(&self, token: &str) -> Option<Map<String, Value>> {
-        self.trusted_keys.iter().find_map(|key| {
+    /// The org claim of a token signed by a trusted key and within its lifetime (zero
+    /// leeway), or `None` for a token that fails either check.
+    fn verified_org(&self, token: &str) -> Option<Option<String>> {
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        let remembered = self
+            .verified
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(token)
+            .cloned();
+        if let Some(known) = remembered {
+            let alive = known.exp >= now && known.nbf.is_none_or(|nbf| nbf <= now);
+            return alive.then_some(known.org);
+        }
+        let claims = self.trusted_keys.iter().find_map(|key| {
             jsonwebtoken::decode::<Map<String, Value>>(token, key, &self.validation)
                 .ok()
                 .map(|data| data.claims)
-        })
+        })?;
+        let known = VerifiedToken {
+            org: org_claim(&claims),
+            exp: claims.get("exp").and_then(timestamp)?,
+            nbf: claims.get("nbf").and_then(timestamp),
+        };
+        let mut verified = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
+        if verified.len() >= VERIFIED_TOKENS_KEPT {
+            verified.clear();
+        }
+        verified.insert(token.to_owned(), known.clone());
+        Some(known.org)
     }
 
     /// Mints a token this server accepts in every mode.
     pub fn mint(&self, request: &TokenRequest) -> Result<String, TokenError> {
         request.mint(&self.signing_key)
     }
+}
+
+/// A NumericDate claim, which JSON may write as an integer or a float.
+fn timestamp(value: &Value) -> Option<i64> {
+    value
+        .as_i64()
+        .or_else(|| value.as_f64().map(|seconds| seconds as i64))
 }
 
 /// A well-formed JWT's claims, nothing checked.

@@ -158,3 +158,16 @@ fn reads_the_token_from_a_lower_case_bearer_or_either_cookie() {
     );
     assert_eq!(auth.authenticate(&basic), Err(Unauthenticated));
 }
+
+#[test]
+fn a_remembered_signature_still_expires() {
+    let auth = authenticator(AuthMode::Strict);
+    let token = ttd_token(&auth);
+    assert_eq!(auth.authenticate(&bearer(&token)), ttd());
+    // Pretend the clock moved past `exp`: the remembered token must be refused.
+    auth.verified.lock().unwrap().get_mut(&token).unwrap().exp = 0;
+    assert_eq!(auth.authenticate(&bearer(&token)), Err(Unauthenticated));
+    auth.verified.lock().unwrap().get_mut(&token).unwrap().exp = i64::MAX;
+    auth.verified.lock().unwrap().get_mut(&token).unwrap().nbf = Some(i64::MAX);
+    assert_eq!(auth.authenticate(&bearer(&token)), Err(Unauthenticated));
+}

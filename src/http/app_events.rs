@@ -1,14 +1,12 @@
 //! `GET /events/api/v1/app/{org}/{app}`: parse, run production's checks in order, render.
 
-use bytes::{BufMut, Bytes, BytesMut};
 use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
 use hyper::{HeaderMap, StatusCode, Uri};
 
 use super::AppState;
 use super::problem::{HttpResponse, Problem, with_body};
 use crate::auth::Caller;
-use crate::query::{self, EventQuery, QueryParams, is_valid_header_value, next_link};
-use crate::store::StoredEvent;
+use crate::query::{self, EventQuery, QueryParams, is_valid_header_value, next_link, render_page};
 
 const CLOUDEVENTS_JSON: &str = "application/cloudevents+json; charset=utf-8";
 
@@ -62,25 +60,6 @@ pub fn query_app_events(
         response.headers_mut().insert("next", value);
     }
     Ok(response)
-}
-
-/// `[` + the events joined by `", "` + `]`, from bytes rendered at insert.
-fn render_page(page: &[std::sync::Arc<StoredEvent>]) -> Bytes {
-    let size = page
-        .iter()
-        .map(|stored| stored.event.json_bytes().len() + 2)
-        .sum::<usize>()
-        + 2;
-    let mut body = BytesMut::with_capacity(size);
-    body.put_u8(b'[');
-    for (i, stored) in page.iter().enumerate() {
-        if i > 0 {
-            body.put_slice(b", ");
-        }
-        body.put_slice(stored.event.json_bytes());
-    }
-    body.put_u8(b']');
-    body.freeze()
 }
 
 /// `--base-url`, or `http://` + the request's `Host`.

@@ -46,14 +46,15 @@ impl LikePattern {
         Ok(LikePattern { tokens })
     }
 
-    /// Whether `text_lowercase` (already lower-cased) matches the whole pattern.
+    /// Whether `text_lowercase` (already lower-cased) matches the whole pattern. Walks the
+    /// text by byte offset so that matching allocates nothing: it runs once per candidate event.
     pub fn matches_lowercase(&self, text_lowercase: &str) -> bool {
-        let text: Vec<char> = text_lowercase.chars().collect();
         let tokens = &self.tokens;
+        let next_char = |at: usize| text_lowercase[at..].chars().next();
         let (mut t, mut p) = (0usize, 0usize);
         // Where the last `%` was, and how much text it had taken when we resumed.
         let mut backtrack: Option<(usize, usize)> = None;
-        while t < text.len() {
+        while let Some(c) = next_char(t) {
             match tokens.get(p) {
                 Some(Token::AnyRun) => {
                     backtrack = Some((p, t));
@@ -61,17 +62,18 @@ impl LikePattern {
                 }
                 Some(Token::AnyOne) => {
                     p += 1;
-                    t += 1;
+                    t += c.len_utf8();
                 }
-                Some(Token::Literal(c)) if *c == text[t] => {
+                Some(Token::Literal(literal)) if *literal == c => {
                     p += 1;
-                    t += 1;
+                    t += c.len_utf8();
                 }
                 _ => match backtrack {
                     Some((star, taken)) => {
+                        let skipped = next_char(taken).map_or(1, char::len_utf8);
                         p = star + 1;
-                        t = taken + 1;
-                        backtrack = Some((star, taken + 1));
+                        t = taken + skipped;
+                        backtrack = Some((star, t));
                     }
                     None => return false,
                 },
@@ -129,6 +131,13 @@ mod tests {
         assert!(like(r"Task\_1", "Task_1"));
         assert!(!like(r"Task\_1", "TaskX1"));
         assert!(like(r"a\\b", r"a\b"));
+    }
+
+    #[test]
+    fn matches_multibyte_text() {
+        assert!(like("æ_ø%", "ÆxØyz"));
+        assert!(like("%å", "blåbær på å"));
+        assert!(!like("_", "ææ"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod params;
 
 use std::sync::Arc;
 
+use bytes::{BufMut, Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 
 pub use binding::{BindingErrors, BoundQuery, bind, parse_int32};
@@ -240,6 +241,25 @@ impl EventQuery {
                 .any(|pattern| pattern.matches_lowercase(event.event_type_lowercase())),
         }
     }
+}
+
+/// `[` + the events joined by `", "` + `]`, from bytes rendered at insert.
+pub fn render_page(page: &[Arc<StoredEvent>]) -> Bytes {
+    let size = page
+        .iter()
+        .map(|stored| stored.event.json_bytes().len() + 2)
+        .sum::<usize>()
+        + 2;
+    let mut body = BytesMut::with_capacity(size);
+    body.put_u8(b'[');
+    for (i, stored) in page.iter().enumerate() {
+        if i > 0 {
+            body.put_slice(b", ");
+        }
+        body.put_slice(stored.event.json_bytes());
+    }
+    body.put_u8(b']');
+    body.freeze()
 }
 
 #[cfg(test)]
