@@ -47,3 +47,8 @@ pub use config::{ServerConfig, StartError};
 pub use event::{Event, EventError};
 pub use http::{RunningServer, ServerHandle};
 pub use store::{EventStore, Registration};
+
+/// The README's Rust examples, compiled and run as doc tests so they cannot go stale.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
