@@ -233,10 +233,7 @@ async fn the_visibility_lag_hides_events_registered_less_than_the_lag_ago() {
         .store()
         .append(vec![runtime_event("fresh")], Registration::At(now));
     let clock = server.clock().clone();
-    let server = common::TestServer {
-        handle: server.spawn(),
-        client: reqwest::Client::new(),
-    };
+    let server = common::serve(server);
     assert_eq!(
         ids(&server, "after=shared-id").await,
         ["e07", "shared-id", "old"]
@@ -262,15 +259,8 @@ async fn when_no_event_is_old_enough_nothing_is_hidden() {
         vec![runtime_event("a"), runtime_event("b")],
         Registration::At(now),
     );
-    let server = start_with_running(server);
+    let server = common::serve(server);
     assert_eq!(ids(&server, "after=x").await, ["a", "b"]);
-}
-
-fn start_with_running(server: altinn_events_mock::RunningServer) -> common::TestServer {
-    common::TestServer {
-        handle: server.spawn(),
-        client: reqwest::Client::new(),
-    }
 }
 
 #[tokio::test]

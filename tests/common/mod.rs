@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use altinn_events_mock::auth::AuthMode;
-use altinn_events_mock::{ServerConfig, ServerHandle};
+use altinn_events_mock::{RunningServer, ServerConfig, ServerHandle};
 use reqwest::header::HeaderMap;
 
 /// The path of a checked-in fixture, e.g. `fixture("test/rules.json")`.
@@ -35,9 +35,13 @@ pub async fn start() -> TestServer {
 
 /// Starts a server with `config`.
 pub async fn start_with(config: ServerConfig) -> TestServer {
-    let handle = config.bind().await.expect("server starts").spawn();
+    serve(config.bind().await.expect("server starts"))
+}
+
+/// Serves an already bound server (one a test has put events into).
+pub fn serve(server: RunningServer) -> TestServer {
     TestServer {
-        handle,
+        handle: server.spawn(),
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
