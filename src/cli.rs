@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::auth::{AuthMode, Authenticator, TokenRequest};
 use crate::config::ServerConfig;
-use crate::duration::parse_duration;
+use crate::units::{parse_byte_size, parse_duration};
 
 /// An in-memory fake of the Altinn Events query API for app owners
 /// (GET /events/api/v1/app/{org}/{app}), faithful to production down to its quirks.
@@ -75,6 +75,22 @@ struct ServeArgs {
     #[arg(long, env = "ALTINN_EVENTS_MOCK_VISIBILITY_LAG", default_value = "0s", value_parser = parse_duration)]
     visibility_lag: Duration,
 
+    /// Remove the admin API under /_mock (except /_mock/token and /_mock/health).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_NO_ADMIN")]
+    no_admin: bool,
+
+    /// Require `Authorization: Bearer SECRET` on /_mock (except /_mock/token and /_mock/health).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_ADMIN_TOKEN", value_name = "SECRET")]
+    admin_token: Option<String>,
+
+    /// Largest request body accepted (POST /_mock/events, publishing): 16MiB, 512KiB, 1048576.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_MAX_BODY", default_value = "16MiB", value_parser = parse_byte_size)]
+    max_body: usize,
+
+    /// How many requests the journal (GET /_mock/requests) keeps.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_JOURNAL_CAP", default_value_t = crate::journal::DEFAULT_JOURNAL_CAP)]
+    journal_cap: usize,
+
     /// Log line format on stderr.
     #[arg(long, env = "ALTINN_EVENTS_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -90,8 +106,11 @@ enum LogFormat {
 #[derive(Debug, Clone, Args)]
 struct TokenArgs {
     /// Service-owner token for this org (claim urn:altinn:org).
-    #[arg(long, conflicts_with = "user_id", required_unless_present = "user_id")]
+    #[arg(long, conflicts_with_all = ["user_id", "app"], required_unless_present_any = ["user_id", "app"])]
     org: Option<String>,
+    /// PlatformAccessToken for app ORG/APP, as an app sends it when it publishes.
+    #[arg(long, conflicts_with = "user_id")]
+    app: Option<String>,
     /// The org's organisation number (default: a valid one; 991825827 for ttd).
     #[arg(long)]
     org_number: Option<String>,
@@ -136,6 +155,7 @@ fn print_token(args: TokenArgs) -> ExitCode {
         user_id: args.user_id.map(|id| id.to_string()),
         party_id: args.party_id.map(|id| id.to_string()),
         scope: args.scope,
+        app: args.app,
         expires_in: args.expires_in,
     };
     let minted = Authenticator::new(AuthMode::Strict, &[])
@@ -164,6 +184,11 @@ fn serve(args: ServeArgs) -> ExitCode {
         auth: args.auth.parse().unwrap_or_default(),
         jwt_public_keys: args.jwt_public_keys,
         visibility_lag: args.visibility_lag,
+        admin: !args.no_admin,
+        admin_token: args.admin_token,
+        max_body: args.max_body,
+        journal_cap: args.journal_cap,
+        ..ServerConfig::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

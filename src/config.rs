@@ -11,9 +11,11 @@ use tokio::net::TcpListener;
 
 use crate::auth::{AuthMode, Authenticator, KeyError};
 use crate::clock::Clock;
-use crate::fixtures::{self, FixtureError, Fixtures};
-use crate::http::{AppState, RunningServer};
-use crate::store::{EventStore, Registration};
+use crate::event::Event;
+use crate::fixtures::{self, FixtureError};
+use crate::http::{AdminSettings, AppState, RunningServer, StartupData};
+use crate::journal::{DEFAULT_JOURNAL_CAP, Journal};
+use crate::store::{EventStore, PartyIdentifier};
 
 /// Everything a server is started with. [`ServerConfig::default`] is the binary's defaults
 /// except the port (0: any free one) and the data (none).
@@ -33,9 +35,26 @@ pub struct ServerConfig {
     pub auth: AuthMode,
     /// Extra PEM public keys whose tokens `strict` accepts.
     pub jwt_public_keys: Vec<PathBuf>,
+    /// PEM public keys given as text (the Rust builder's `jwt_public_key`).
+    pub jwt_public_key_pems: Vec<String>,
     /// Production's visibility lag (production: 30 s).
     pub visibility_lag: Duration,
+    /// Events to load after the fixtures.
+    pub events: Vec<Event>,
+    /// Explicit party register pairs, added after the fixtures'.
+    pub parties: Vec<(PartyIdentifier, i32)>,
+    /// Serve the admin API under `/_mock` (token and health are served either way).
+    pub admin: bool,
+    /// A bearer token the admin API requires (not token and health).
+    pub admin_token: Option<String>,
+    /// The largest request body accepted, in bytes.
+    pub max_body: usize,
+    /// How many requests the journal keeps.
+    pub journal_cap: usize,
 }
+
+/// Default `max_body`: 16 MiB.
+pub const DEFAULT_MAX_BODY: usize = 16 << 20;
 
 impl Default for ServerConfig {
     fn default() -> ServerConfig {
@@ -47,7 +66,14 @@ impl Default for ServerConfig {
             base_url: None,
             auth: AuthMode::Strict,
             jwt_public_keys: Vec::new(),
+            jwt_public_key_pems: Vec::new(),
             visibility_lag: Duration::ZERO,
+            events: Vec::new(),
+            parties: Vec::new(),
+            admin: true,
+            admin_token: None,
+            max_body: DEFAULT_MAX_BODY,
+            journal_cap: DEFAULT_JOURNAL_CAP,
         }
     }
 }
@@ -105,7 +131,7 @@ impl From<KeyError> for StartError {
 impl ServerConfig {
     /// Loads fixtures and keys, then binds. Nothing listens unless everything loaded.
     pub async fn bind(self) -> Result<RunningServer, StartError> {
-        let mut public_keys = Vec::new();
+        let mut public_keys = self.jwt_public_key_pems.clone();
         for path in &self.jwt_public_keys {
             let pem = std::fs::read_to_string(path).map_err(|e| {
                 StartError::Key(format!("--jwt-public-key {}: {e}", path.display()))
@@ -115,12 +141,17 @@ impl ServerConfig {
         let auth = Authenticator::new(self.auth, &public_keys)?;
         let visibility_lag = TimeDelta::from_std(self.visibility_lag)
             .map_err(|_| StartError::Config("--visibility-lag is too large".into()))?;
-        let data = if self.fixtures.is_empty() && self.demo_when_no_fixtures {
+        let mut data = if self.fixtures.is_empty() && self.demo_when_no_fixtures {
             fixtures::demo()?
         } else {
             fixtures::load(&self.fixtures)?
         };
-        let store = store_with(data);
+        data.events.extend(self.events);
+        data.parties.extend(self.parties);
+        let startup = StartupData {
+            events: data.events.into_iter().map(Arc::new).collect(),
+            parties: data.parties,
+        };
 
         let addr = format!("{}:{}", self.host, self.port);
         let listener = TcpListener::bind(&addr)
@@ -133,7 +164,7 @@ impl ServerConfig {
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
         let state = AppState {
-            store,
+            store: EventStore::new(),
             auth,
             clock: Clock::system(),
             base_url: self
@@ -141,20 +172,19 @@ impl ServerConfig {
                 .map(|url| url.trim_end_matches('/').to_owned()),
             visibility_lag,
             local_addr,
+            journal: Journal::new(self.journal_cap),
+            admin: AdminSettings {
+                enabled: self.admin,
+                token: self.admin_token,
+            },
+            max_body: self.max_body,
+            startup,
         };
+        // Loading the startup data is a reset from nothing.
+        state.reset();
         Ok(RunningServer {
             listener,
             state: Arc::new(state),
         })
     }
-}
-
-/// A store holding `data`, registered before the server started.
-fn store_with(data: Fixtures) -> EventStore {
-    let store = EventStore::new();
-    for (identifier, party_id) in data.parties {
-        store.add_party(identifier, party_id);
-    }
-    store.append(data.events, Registration::BeforeStart);
-    store
 }

@@ -107,11 +107,31 @@ fn whole_file(path: &Path, message: String) -> FixtureError {
     }
 }
 
-/// Parses one fixture's text; `.ndjson` files are read a line at a time.
+/// How a fixture's text is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON document: an array of events, one event, or `{"events", "parties"}`.
+    Json,
+    /// One event per line.
+    Ndjson,
+}
+
+/// Parses one fixture file's text; `.ndjson` files are read a line at a time.
 pub fn parse(path: &Path, text: &str) -> Result<Fixtures, FixtureError> {
-    if extension(path).as_deref() == Some("ndjson") {
-        return parse_ndjson(path, text);
+    let format = if extension(path).as_deref() == Some("ndjson") {
+        Format::Ndjson
+    } else {
+        Format::Json
+    };
+    parse_as(path, text, format)
+}
+
+/// Parses `text` laid out as `format`; `origin` names it in errors.
+pub fn parse_as(origin: &Path, text: &str, format: Format) -> Result<Fixtures, FixtureError> {
+    if format == Format::Ndjson {
+        return parse_ndjson(origin, text);
     }
+    let path = origin;
     let error_at = |location: String, message: String| FixtureError {
         path: path.to_owned(),
         location,

@@ -33,19 +33,22 @@ pub mod auth;
 pub mod cli;
 mod clock;
 mod config;
-pub mod duration;
 pub mod event;
 pub mod fixtures;
 pub mod http;
 pub mod identity;
+pub mod journal;
 mod json;
+mod mock_server;
 pub mod query;
 pub mod store;
+pub mod units;
 
 pub use clock::Clock;
-pub use config::{ServerConfig, StartError};
+pub use config::{DEFAULT_MAX_BODY, ServerConfig, StartError};
 pub use event::{Event, EventError};
 pub use http::{RunningServer, ServerHandle};
+pub use mock_server::{InvalidEvent, MockServer, MockServerBuilder, WaitTimeout};
 pub use store::{EventStore, Registration};
 
 /// The README's Rust examples, compiled and run as doc tests so they cannot go stale.

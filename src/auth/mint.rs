@@ -31,6 +31,9 @@ pub struct TokenRequest {
     pub party_id: Option<String>,
     /// `scope`; service-owner tokens default to `altinn:serviceowner/instances.read`.
     pub scope: Option<String>,
+    /// `{org}/{app}`, for a `PlatformAccessToken` as an app sends it when it publishes
+    /// (issuer `org`, claim `urn:altinn:app`).
+    pub app: Option<String>,
     /// Seconds until `exp`; negative gives an already expired token.
     pub expires_in: i64,
 }
@@ -62,6 +65,7 @@ impl Default for TokenRequest {
             user_id: None,
             party_id: None,
             scope: None,
+            app: None,
             expires_in: DEFAULT_EXPIRES_IN,
         }
     }
@@ -85,7 +89,15 @@ impl TokenRequest {
         }
     }
 
-    /// Reads `org`, `orgNumber`, `userId`, `partyId`, `scope` and `expires_in` from a query
+    /// A `PlatformAccessToken` for app `org_app` (`ttd/apps-test`).
+    pub fn platform_access(org_app: &str) -> TokenRequest {
+        TokenRequest {
+            app: Some(org_app.to_owned()),
+            ..TokenRequest::default()
+        }
+    }
+
+    /// Reads `org`, `orgNumber`, `userId`, `partyId`, `scope`, `app` and `expires_in` from a query
     /// string (names in any case), as `GET /_mock/token` takes them.
     pub fn from_query(raw_query: &str) -> Result<TokenRequest, TokenError> {
         let mut request = TokenRequest::default();
@@ -97,6 +109,7 @@ impl TokenRequest {
                 "userid" => request.user_id = value,
                 "partyid" => request.party_id = value,
                 "scope" => request.scope = value,
+                "app" => request.app = value,
                 "expires_in" => {
                     let text = value.unwrap_or_default();
                     request.expires_in = text.parse().map_err(|_| {
@@ -107,7 +120,7 @@ impl TokenRequest {
                 }
                 other => {
                     return Err(TokenError(format!(
-                        "unknown parameter {other:?}: expected org, orgNumber, userId, partyId, scope or expires_in"
+                        "unknown parameter {other:?}: expected org, orgNumber, userId, partyId, scope, app or expires_in"
                     )));
                 }
             }
@@ -121,20 +134,22 @@ impl TokenRequest {
         let exp = now
             .checked_add(self.expires_in)
             .ok_or_else(|| TokenError("expires_in is out of range".into()))?;
-        let mut claims = match (&self.org, &self.user_id) {
-            (Some(org), None) => self.service_owner_claims(org)?,
-            (None, Some(user_id)) => self.person_claims(user_id)?,
-            (Some(_), Some(_)) => {
+        let mut claims = match (&self.org, &self.user_id, &self.app) {
+            (Some(org), None, None) => self.service_owner_claims(org)?,
+            (None, Some(user_id), None) => self.person_claims(user_id)?,
+            (None, None, Some(app)) => access_token_claims(app)?,
+            (None, None, None) => {
                 return Err(TokenError(
-                    "give either org (a service-owner token) or userId (a person token), not both"
-                        .into(),
+                    "give org=ORG for a service-owner token, userId=ID&partyId=ID for a person token, or app=ORG/APP for a PlatformAccessToken".into(),
                 ));
             }
-            (None, None) => {
-                return Err(TokenError("give org=ORG for a service-owner token, or userId=ID&partyId=ID for a person token".into()));
+            _ => {
+                return Err(TokenError(
+                    "give only one of org (a service-owner token), userId (a person token) and app (a PlatformAccessToken)".into(),
+                ));
             }
         };
-        claims.insert("iss".into(), json!(ISSUER));
+        claims.entry("iss").or_insert_with(|| json!(ISSUER));
         claims.insert("iat".into(), json!(now));
         claims.insert("nbf".into(), json!(now));
         claims.insert("exp".into(), json!(exp));
@@ -207,6 +222,23 @@ impl TokenRequest {
     }
 }
 
+/// An app's platform access token: issued by its org, naming the app.
+fn access_token_claims(org_app: &str) -> Result<Map<String, Value>, TokenError> {
+    let (org, app) = org_app
+        .split_once('/')
+        .filter(|(org, app)| !org.is_empty() && !app.is_empty() && !app.contains('/'))
+        .ok_or_else(|| {
+            TokenError(format!(
+                "app must be ORG/APP, like ttd/apps-test, not {org_app:?}"
+            ))
+        })?;
+    let mut claims = Map::new();
+    claims.insert("urn:altinn:app".into(), json!(app));
+    // `iss` is the org; `claims()` writes the mock's issuer only where none is set.
+    claims.insert("iss".into(), json!(org));
+    Ok(claims)
+}
+
 /// `ttd` gets Digdir's number; any other org a stable, valid made-up one.
 fn default_org_number(org: &str) -> String {
     if org == "ttd" {
@@ -253,6 +285,22 @@ mod tests {
         assert!(!claims.contains_key("urn:altinn:org"));
         assert_eq!(claims["urn:altinn:userid"], "1337");
         assert_eq!(claims["urn:altinn:partyid"], "50001");
+    }
+
+    #[test]
+    fn access_tokens_are_issued_by_the_org_and_name_the_app() {
+        let claims = TokenRequest::platform_access("ttd/apps-test")
+            .claims()
+            .unwrap();
+        assert_eq!(claims["iss"], "ttd");
+        assert_eq!(claims["urn:altinn:app"], "apps-test");
+        assert!(!claims.contains_key("urn:altinn:org"));
+        for bad in ["app=ttd", "app=ttd/a&org=ttd", "app=/a", "app=ttd/a/b"] {
+            assert!(
+                TokenRequest::from_query(bad).unwrap().claims().is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

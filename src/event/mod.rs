@@ -13,7 +13,12 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-pub use source::{AppSource, ReadAccess, app_resource, parse_app_source};
+mod published;
+
+pub use published::{AppEventRequest, PublishRejection};
+pub use source::{
+    AppSource, ReadAccess, absolute_path, app_resource, is_absolute_uri, parse_app_source,
+};
 pub use time::{format_event_time, format_rfc3339, parse_event_time, truncate_to_ticks};
 
 use crate::json;

@@ -61,6 +61,17 @@ fn split_absolute_uri(uri: &str) -> Option<UriTail<'_>> {
     Some(UriTail { path, query })
 }
 
+/// Whether `uri` is absolute (has a scheme). .NET throws on the path of a relative `Uri`.
+pub fn is_absolute_uri(uri: &str) -> bool {
+    split_absolute_uri(uri).is_some()
+}
+
+/// The path of an absolute URI (`AbsolutePath`: `/` when empty), or `None` for a relative one.
+pub fn absolute_path(uri: &str) -> Option<&str> {
+    let path = split_absolute_uri(uri)?.path;
+    Some(if path.is_empty() { "/" } else { path })
+}
+
 /// Reads `…/{org}/{app}/instances/{partyId}/{guid}` as production does when an app publishes:
 /// the path split on `/` must have more than five parts (the literal `instances` is not checked).
 pub fn parse_app_source(source: &str) -> Option<AppSource<'_>> {

@@ -3,8 +3,8 @@
 use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
 use hyper::{HeaderMap, StatusCode, Uri};
 
-use super::AppState;
 use super::problem::{HttpResponse, Problem, with_body};
+use super::{AppState, PageLength};
 use crate::auth::Caller;
 use crate::query::{self, EventQuery, QueryParams, is_valid_header_value, next_link, render_page};
 
@@ -49,6 +49,7 @@ pub fn query_app_events(
     let page = query.run(&state.store, &caller_org, registered_by)?;
 
     let mut response = with_body(StatusCode::OK, CLOUDEVENTS_JSON, render_page(&page));
+    response.extensions_mut().insert(PageLength(page.len()));
     if let Some(last) = page.last() {
         let base = base_url(state, headers);
         let link = next_link(&base, uri.path(), last.event.id(), &params);
@@ -77,7 +78,7 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
 
 /// No `Content-Type`, or `application/json`, or `application/*+json` (ASP.NET Core's subset
 /// test against the action's `[Consumes("application/json")]`).
-fn content_type_is_json(headers: &HeaderMap) -> bool {
+pub(super) fn content_type_is_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers.get(CONTENT_TYPE) else {
         return true;
     };

@@ -1,7 +1,10 @@
-//! The thin HTTP shell: routing, the endpoints, and the accept loop.
+//! The thin HTTP shell: routing, the endpoints, the journal, and the accept loop.
 
+mod admin;
 mod app_events;
+mod body;
 mod problem;
+mod publish;
 mod server;
 mod trace;
 
@@ -9,22 +12,26 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use bytes::Bytes;
 use chrono::TimeDelta;
 use hyper::body::Incoming;
 use hyper::http::request::Parts;
-use hyper::{Method, Request, StatusCode};
+use hyper::{Method, Request};
 
 pub use problem::{HttpResponse, Problem};
-pub use server::{RunningServer, ServerHandle};
+pub use server::{GRACE_PERIOD, RunningServer, ServerHandle};
 pub use trace::TraceContext;
 
-use crate::auth::{Authenticator, TokenRequest};
+use crate::auth::Authenticator;
 use crate::clock::Clock;
+use crate::event::Event;
+use crate::journal::{Journal, JournalEntry, RouteKind};
 use crate::query::decode_path_segment;
-use crate::store::EventStore;
+use crate::store::{EventStore, PartyIdentifier, Registration};
+use admin::MockRoute;
 
 /// What every request handler shares.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct AppState {
     /// The events.
     pub store: EventStore,
@@ -38,6 +45,47 @@ pub struct AppState {
     pub visibility_lag: TimeDelta,
     /// The address the server listens on, for a `next` link when a request has no `Host`.
     pub local_addr: SocketAddr,
+    /// What clients asked.
+    pub journal: Journal,
+    /// Who may use `/_mock`.
+    pub admin: AdminSettings,
+    /// The largest request body accepted, in bytes.
+    pub max_body: usize,
+    /// What the server started with, which a reset restores.
+    pub startup: StartupData,
+}
+
+/// Access to the admin API under `/_mock` (token and health are always open).
+#[derive(Debug, Clone, Default)]
+pub struct AdminSettings {
+    /// `false` with `--no-admin`.
+    pub enabled: bool,
+    /// `--admin-token`: the bearer token `/_mock` requires.
+    pub token: Option<String>,
+}
+
+/// The events and parties a server started with.
+#[derive(Debug, Clone, Default)]
+pub struct StartupData {
+    /// Events, in load order.
+    pub events: Vec<Arc<Event>>,
+    /// Explicit party register pairs.
+    pub parties: Vec<(PartyIdentifier, i32)>,
+}
+
+impl AppState {
+    /// Back to how the server started: its startup events (renumbered from 1), an empty
+    /// journal, and real time.
+    pub fn reset(&self) {
+        self.store.clear();
+        for (identifier, party_id) in &self.startup.parties {
+            self.store.add_party(identifier.clone(), *party_id);
+        }
+        self.store
+            .append_shared(self.startup.events.clone(), Registration::BeforeStart);
+        self.journal.clear();
+        self.clock.reset();
+    }
 }
 
 /// The routes the server knows.
@@ -45,8 +93,10 @@ pub struct AppState {
 enum Route {
     /// `/events/api/v1/app/{org}/{app}`.
     AppEvents { org: String, app: String },
-    /// `/_mock/token`.
-    MockToken,
+    /// `/events/api/v1/app`.
+    Publish,
+    /// `/_mock/…`.
+    Mock(MockRoute),
     /// Anything else.
     Unknown,
 }
@@ -62,32 +112,55 @@ impl Route {
                 .get(i)
                 .is_some_and(|s| s.eq_ignore_ascii_case(expected))
         };
+        let under_app =
+            literal(0, "events") && literal(1, "api") && literal(2, "v1") && literal(3, "app");
         match segments.as_slice() {
-            [_, _, _, _, org, app]
-                if literal(0, "events")
-                    && literal(1, "api")
-                    && literal(2, "v1")
-                    && literal(3, "app")
-                    && !org.is_empty()
-                    && !app.is_empty() =>
-            {
+            [_, _, _, _, org, app] if under_app && !org.is_empty() && !app.is_empty() => {
                 Route::AppEvents {
                     org: decode_path_segment(org),
                     app: decode_path_segment(app),
                 }
             }
-            [_, _] if literal(0, "_mock") && literal(1, "token") => Route::MockToken,
+            [_, _, _, _] if under_app => Route::Publish,
+            ["_mock", name] => MockRoute::named(name).map_or(Route::Unknown, Route::Mock),
             _ => Route::Unknown,
+        }
+    }
+
+    fn kind(&self) -> RouteKind {
+        match self {
+            Route::AppEvents { .. } => RouteKind::Query,
+            Route::Publish => RouteKind::Publish,
+            Route::Mock(MockRoute::Token) => RouteKind::Token,
+            Route::Mock(_) => RouteKind::Admin,
+            Route::Unknown => RouteKind::Unknown,
         }
     }
 }
 
-/// Handles one request: route, answer, and log one line.
+/// How many events a query response holds, for the journal.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PageLength(pub usize);
+
+/// Handles one request: route, answer, journal, and log one line.
 pub(crate) async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> HttpResponse {
     let started = Instant::now();
-    let (parts, _body) = request.into_parts();
+    let received_at = state.clock.now();
+    let (parts, body) = request.into_parts();
     let trace = TraceContext::from_headers(&parts.headers);
-    let response = dispatch(&state, &parts).unwrap_or_else(|problem| problem.into_response(&trace));
+    let route = Route::of(parts.uri.path());
+    let kind = route.kind();
+    let response = dispatch(&state, route, &parts, body)
+        .await
+        .unwrap_or_else(|problem| problem.into_response(&trace));
+    if matches!(
+        kind,
+        RouteKind::Query | RouteKind::Publish | RouteKind::Unknown
+    ) {
+        state
+            .journal
+            .record(journal_entry(&parts, kind, &response, received_at));
+    }
     tracing::info!(
         method = %parts.method,
         uri = %parts.uri,
@@ -99,40 +172,74 @@ pub(crate) async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> 
     response
 }
 
-fn dispatch(state: &AppState, parts: &Parts) -> Result<HttpResponse, Problem> {
-    match Route::of(parts.uri.path()) {
+async fn dispatch(
+    state: &AppState,
+    route: Route,
+    parts: &Parts,
+    body: Incoming,
+) -> Result<HttpResponse, Problem> {
+    match route {
         Route::AppEvents { org, app } => {
-            require_get(&parts.method)?;
+            require(&parts.method, Method::GET)?;
             app_events::query_app_events(state, &parts.uri, &parts.headers, &org, &app)
         }
-        Route::MockToken => {
-            require_get(&parts.method)?;
-            mint_token(state, parts.uri.query().unwrap_or_default())
+        Route::Publish => {
+            require(&parts.method, Method::POST)?;
+            let issuer_app = publish::authorize(state, &parts.headers)?;
+            let body = body::read_limited(body, &parts.headers, state.max_body).await?;
+            publish::publish(state, parts, issuer_app, &body)
+        }
+        Route::Mock(route) => {
+            admin::admit(state, route, parts)?;
+            let body = if admin::wants_body(route, &parts.method) {
+                body::read_limited(body, &parts.headers, state.max_body).await?
+            } else {
+                Bytes::new()
+            };
+            admin::answer(state, route, parts, &body)
         }
         Route::Unknown => Err(Problem::NoSuchPath),
     }
 }
 
-fn require_get(method: &Method) -> Result<(), Problem> {
-    if method == Method::GET {
-        Ok(())
-    } else {
-        Err(Problem::MethodNotAllowed { allow: "GET" })
+fn require(method: &Method, allowed: Method) -> Result<(), Problem> {
+    if *method == allowed {
+        return Ok(());
     }
+    let allow = if allowed == Method::POST {
+        "POST"
+    } else {
+        "GET"
+    };
+    Err(Problem::MethodNotAllowed { allow })
 }
 
-/// `GET /_mock/token`: a token this server accepts, as `text/plain`.
-fn mint_token(state: &AppState, raw_query: &str) -> Result<HttpResponse, Problem> {
-    let request = TokenRequest::from_query(raw_query).map_err(|e| Problem::MockBadRequest(e.0))?;
-    let token = state
-        .auth
-        .mint(&request)
-        .map_err(|e| Problem::MockBadRequest(e.0))?;
-    Ok(problem::with_body(
-        StatusCode::OK,
-        "text/plain; charset=utf-8",
-        token,
-    ))
+fn journal_entry(
+    parts: &Parts,
+    route: RouteKind,
+    response: &HttpResponse,
+    received_at: chrono::DateTime<chrono::Utc>,
+) -> JournalEntry {
+    let latin1 = |bytes: &[u8]| bytes.iter().map(|&b| char::from(b)).collect::<String>();
+    JournalEntry {
+        id: 0,
+        received_at,
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| (name.to_string(), latin1(value.as_bytes())))
+            .collect(),
+        route,
+        status: response.status().as_u16(),
+        events: response.extensions().get::<PageLength>().map(|page| page.0),
+        next: response
+            .headers()
+            .get("next")
+            .map(|value| latin1(value.as_bytes())),
+    }
 }
 
 #[cfg(test)]
@@ -167,7 +274,14 @@ mod tests {
             Route::of("/events/api/v1/app/ttd/apps-test//"),
             Route::Unknown
         );
-        assert_eq!(Route::of("/_mock/token"), Route::MockToken);
+        assert_eq!(Route::of("/events/api/v1/app"), Route::Publish);
+        assert_eq!(Route::of("/Events/api/v1/App/"), Route::Publish);
+        assert_eq!(Route::of("/_mock/token"), Route::Mock(MockRoute::Token));
+        assert_eq!(
+            Route::of("/_mock/openapi.json"),
+            Route::Mock(MockRoute::OpenApi)
+        );
+        assert_eq!(Route::of("/_mock/nothing"), Route::Unknown);
         assert_eq!(Route::of("/"), Route::Unknown);
     }
 }

@@ -42,9 +42,21 @@ pub enum Problem {
     NoSuchPath,
     /// A bad request to one of the mock's own endpoints (`/_mock/…`).
     MockBadRequest(String),
+    /// A request body over the limit.
+    PayloadTooLarge { max: usize },
+    /// Publishing without a valid `PlatformAccessToken`: an empty 403.
+    Forbidden,
+    /// Publishing without source, specversion, type or subject.
+    PublishMissingValues,
+    /// Publishing for a source outside the access token's app: 401 with this JSON string.
+    PublishNotAuthorized(String),
+    /// `/_mock` without the `--admin-token` secret.
+    AdminUnauthorized,
 }
 
 const TYPE_400: &str = "https://tools.ietf.org/html/rfc9110#section-15.5.1";
+const TYPE_401: &str = "https://tools.ietf.org/html/rfc9110#section-15.5.2";
+const TYPE_413: &str = "https://tools.ietf.org/html/rfc9110#section-15.5.14";
 const TYPE_404: &str = "https://tools.ietf.org/html/rfc9110#section-15.5.5";
 const TYPE_415: &str = "https://tools.ietf.org/html/rfc9110#section-15.5.16";
 const TYPE_500: &str = "https://tools.ietf.org/html/rfc9110#section-15.6.1";
@@ -121,6 +133,36 @@ impl Problem {
             Problem::Unhandled => {
                 let body = ProblemBody::new(TYPE_500, TITLE_500, 500).finish(&trace_id);
                 with_body(StatusCode::INTERNAL_SERVER_ERROR, PROBLEM_JSON, body)
+            }
+            Problem::Forbidden => empty(StatusCode::FORBIDDEN),
+            Problem::PublishNotAuthorized(message) => {
+                let mut body = Vec::new();
+                write_str(&mut body, &message);
+                with_body(StatusCode::UNAUTHORIZED, JSON, body)
+            }
+            Problem::PublishMissingValues => {
+                let detail = "Missing parameter values: source, subject and type cannot be null";
+                let body = ProblemBody::new(TYPE_400, "Bad Request", 400)
+                    .detail(detail)
+                    .finish(&trace_id);
+                with_body(StatusCode::BAD_REQUEST, JSON, body)
+            }
+            Problem::PayloadTooLarge { max } => {
+                let detail = format!(
+                    "The request body is larger than the limit of {max} bytes (--max-body)."
+                );
+                let body = ProblemBody::new(TYPE_413, "Payload Too Large", 413)
+                    .detail(&detail)
+                    .finish(&trace_id);
+                with_body(StatusCode::PAYLOAD_TOO_LARGE, PROBLEM_JSON, body)
+            }
+            Problem::AdminUnauthorized => {
+                let detail =
+                    "The admin API needs `Authorization: Bearer <the --admin-token secret>`.";
+                let body = ProblemBody::new(TYPE_401, "Unauthorized", 401)
+                    .detail(detail)
+                    .finish(&trace_id);
+                with_body(StatusCode::UNAUTHORIZED, PROBLEM_JSON, body)
             }
             Problem::MockBadRequest(detail) => {
                 let body = ProblemBody::new(TYPE_400, "Bad Request", 400)

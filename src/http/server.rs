@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 use super::AppState;
 
 /// How long in-flight requests get to finish once shutdown starts.
-const GRACE_PERIOD: Duration = Duration::from_secs(5);
+pub const GRACE_PERIOD: Duration = Duration::from_secs(5);
 
 /// Serves HTTP/1.1 on `listener` until `shutdown` completes, then lets in-flight requests
 /// finish (up to a grace period) and closes every connection.
@@ -28,14 +28,27 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()>,
 ) {
+    let shutdown = async {
+        shutdown.await;
+        GRACE_PERIOD
+    };
+    serve_until(listener, state, shutdown).await;
+}
+
+/// [`serve`], where `shutdown` says how long in-flight requests may take to finish.
+pub async fn serve_until(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = Duration>,
+) {
     let graceful = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new());
     tokio::pin!(shutdown);
-    loop {
+    let grace = loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
-            () = &mut shutdown => break,
+            grace = &mut shutdown => break grace,
         };
         let stream = match accepted {
             Ok((stream, _peer)) => stream,
@@ -58,13 +71,13 @@ pub async fn serve(
                 tracing::debug!(%error, "connection ended with an error");
             }
         });
-    }
+    };
     drop(listener);
-    if tokio::time::timeout(GRACE_PERIOD, graceful.shutdown())
+    if tokio::time::timeout(grace, graceful.shutdown())
         .await
         .is_err()
     {
-        tracing::warn!("connections still open after the grace period; closing them");
+        tracing::debug!("connections still open after the grace period; closing them");
     }
 }
 
@@ -108,6 +121,16 @@ impl RunningServer {
     /// How tokens are checked.
     pub fn auth_mode(&self) -> crate::auth::AuthMode {
         self.state.auth.mode()
+    }
+
+    /// The shared state, for the spawn helper.
+    pub(crate) fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, with the grace period it gives.
+    pub(crate) async fn serve_until(self, shutdown: impl Future<Output = Duration>) {
+        serve_until(self.listener, self.state, shutdown).await;
     }
 
     /// Serves until `shutdown` completes.

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 
 pub use party::{PartyIdentifier, PartyRegister};
 
+use crate::clock::Clock;
 use crate::event::Event;
 
 /// When an event was registered, for production's visibility lag (spec §4.5).
@@ -33,8 +34,8 @@ pub struct StoredEvent {
     pub sequence_number: u64,
     /// When the event was registered.
     pub registered: Registration,
-    /// The event.
-    pub event: Event,
+    /// The event (shared with the startup data it may have come from).
+    pub event: Arc<Event>,
 }
 
 /// What a page is drawn from: production's `getappevents` before its `LIMIT`.
@@ -95,10 +96,31 @@ impl EventStore {
     /// Returns each event's sequence number, or `None` where the same `id` + `source` was
     /// already stored (a silent no-op, as in production).
     pub fn append(&self, events: Vec<Event>, registered: Registration) -> Vec<Option<u64>> {
+        self.append_shared(events.into_iter().map(Arc::new).collect(), registered)
+    }
+
+    /// [`EventStore::append`] for events that are also kept elsewhere (the startup data a
+    /// reset restores), without copying them.
+    pub fn append_shared(
+        &self,
+        events: Vec<Arc<Event>>,
+        registered: Registration,
+    ) -> Vec<Option<u64>> {
         let mut inner = self.write();
         events
             .into_iter()
             .map(|event| inner.append(event, registered))
+            .collect()
+    }
+
+    /// Appends `events` registered at the clock's now, read under the lock so that
+    /// registration times rise with sequence numbers even with concurrent publishers.
+    pub fn append_now(&self, events: Vec<Event>, clock: &Clock) -> Vec<Option<u64>> {
+        let mut inner = self.write();
+        let registered = Registration::At(clock.now());
+        events
+            .into_iter()
+            .map(|event| inner.append(Arc::new(event), registered))
             .collect()
     }
 
@@ -174,7 +196,7 @@ impl EventStore {
 }
 
 impl Inner {
-    fn append(&mut self, event: Event, registered: Registration) -> Option<u64> {
+    fn append(&mut self, event: Arc<Event>, registered: Registration) -> Option<u64> {
         let ids = self.sequence_numbers_by_id.get(event.id());
         let already_stored = ids.is_some_and(|seqs| {
             seqs.iter()

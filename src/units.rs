@@ -1,4 +1,4 @@
-//! Durations as people write them on a command line: `30s`, `250ms`, `2m`, `1h`.
+//! Durations and sizes as people write them on a command line: `30s`, `250ms`, `16MiB`.
 
 use std::time::Duration;
 
@@ -6,7 +6,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use altinn_events_mock::duration::parse_duration;
+/// use altinn_events_mock::units::parse_duration;
 ///
 /// assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
 /// assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
@@ -37,9 +37,45 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("duration {text:?} is too large"))
 }
 
+/// Parses a byte size: `1048576`, `512KiB`, `16MiB`, `1GiB` (also `KB`/`MB`/`GB`, read as
+/// powers of 1024 too).
+///
+/// ```
+/// assert_eq!(altinn_events_mock::units::parse_byte_size("16MiB"), Ok(16 * 1024 * 1024));
+/// ```
+pub fn parse_byte_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let invalid =
+        || format!("invalid size {text:?}: write a whole number of bytes, or with KiB, MiB or GiB");
+    let amount: usize = number.parse().map_err(|_| invalid())?;
+    let multiplier: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(invalid()),
+    };
+    amount
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("size {text:?} is too large"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_byte_sizes() {
+        assert_eq!(parse_byte_size("100"), Ok(100));
+        assert_eq!(parse_byte_size("512KiB"), Ok(512 * 1024));
+        assert_eq!(parse_byte_size("16mib"), Ok(16 << 20));
+        assert!(parse_byte_size("lots").is_err());
+        assert!(parse_byte_size("-1").is_err());
+    }
 
     #[test]
     fn reads_each_unit() {

@@ -1,0 +1,154 @@
+//! An event as an app publishes it with `POST /events/api/v1/app` (spec §7).
+//!
+//! The app sends `source`, `subject`, `type`, `specversion` and maybe `alternativesubject` and
+//! `data`; production sets `id` (a new lower-case GUID) and `time` (its UTC now), derives
+//! `resource` and `resourceinstance` from the source path, and drops `data`.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::source::absolute_path;
+use super::{Event, format_event_time, truncate_to_ticks};
+
+/// What an app sends to publish an event.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct AppEventRequest {
+    /// The instance URI, `https://{org}.apps.{env}/{org}/{app}/instances/{partyId}/{guid}`.
+    pub source: Option<String>,
+    /// The CloudEvents version; production only requires it to be present.
+    pub specversion: Option<String>,
+    /// The event type, e.g. `app.instance.created`.
+    #[serde(rename = "type")]
+    pub event_type: Option<String>,
+    /// `/party/{partyId}`.
+    pub subject: Option<String>,
+    /// `/person/{id}` or `/org/{number}`.
+    pub alternativesubject: Option<String>,
+}
+
+/// Why production would not create the event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishRejection {
+    /// `source`, `specversion`, `type` or `subject` is missing or empty.
+    MissingValues,
+    /// The source is a relative URI, whose path .NET cannot take: production answers 500.
+    RelativeSource,
+}
+
+impl AppEventRequest {
+    /// A request for an event of `event_type` about `subject`, from `source`.
+    pub fn new(source: &str, subject: &str, event_type: &str) -> AppEventRequest {
+        AppEventRequest {
+            source: Some(source.to_owned()),
+            specversion: Some("1.0".to_owned()),
+            event_type: Some(event_type.to_owned()),
+            subject: Some(subject.to_owned()),
+            alternativesubject: None,
+        }
+    }
+
+    /// The same request with an `alternativesubject`.
+    pub fn with_alternative_subject(mut self, alternative_subject: &str) -> AppEventRequest {
+        self.alternativesubject = Some(alternative_subject.to_owned());
+        self
+    }
+
+    /// Production's `ValidateRequiredProperties`: source, specversion, type and subject.
+    pub fn check(&self) -> Result<(), PublishRejection> {
+        let present = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.is_empty());
+        let complete = present(&self.source)
+            && present(&self.specversion)
+            && present(&self.event_type)
+            && present(&self.subject);
+        if !complete {
+            return Err(PublishRejection::MissingValues);
+        }
+        Ok(())
+    }
+
+    /// The event production creates from this request with id `id` at `now`. Like
+    /// production, a source with too short a path gives `urn:altinn:resource:app__` and
+    /// `resourceinstance` `/`.
+    pub fn into_event(self, id: &str, now: DateTime<Utc>) -> Result<Event, PublishRejection> {
+        self.check()?;
+        let source = self.source.unwrap_or_default();
+        let path = absolute_path(&source).ok_or(PublishRejection::RelativeSource)?;
+        let parts: Vec<&str> = path.split('/').collect();
+        let part = |i: usize| if parts.len() > 5 { parts[i] } else { "" };
+        let mut attributes = Map::new();
+        attributes.insert("specversion".into(), json!("1.0"));
+        attributes.insert("id".into(), json!(id));
+        attributes.insert(
+            "time".into(),
+            json!(format_event_time(truncate_to_ticks(now))),
+        );
+        attributes.insert("type".into(), json!(self.event_type));
+        attributes.insert("subject".into(), json!(self.subject));
+        attributes.insert(
+            "resource".into(),
+            json!(format!("urn:altinn:resource:app_{}_{}", part(1), part(2))),
+        );
+        attributes.insert(
+            "resourceinstance".into(),
+            json!(format!("{}/{}", part(4), part(5))),
+        );
+        if let Some(alternative) = self.alternativesubject.filter(|a| !a.is_empty()) {
+            attributes.insert("alternativesubject".into(), json!(alternative));
+        }
+        attributes.insert("source".into(), json!(source));
+        Event::from_json(Value::Object(attributes)).map_err(|_| PublishRejection::MissingValues)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = "https://ttd.apps.tt02.altinn.no/ttd/apps-test/instances/1337/3c42ee2a-f6c2-4a4a-9a5e-3e7b1e0a8a43";
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2024-03-01T12:00:00.123456789Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    #[test]
+    fn sets_id_and_time_and_derives_the_resource() {
+        let request = AppEventRequest::new(SOURCE, "/party/1337", "app.instance.created")
+            .with_alternative_subject("/person/16035001577");
+        let event = request
+            .into_event("f1e2d3c4-0000-4000-8000-000000000001", now())
+            .unwrap();
+        assert_eq!(
+            event.json(),
+            r#"{"specversion":"1.0","id":"f1e2d3c4-0000-4000-8000-000000000001","time":"2024-03-01T12:00:00.1234567Z","type":"app.instance.created","source":"https://ttd.apps.tt02.altinn.no/ttd/apps-test/instances/1337/3c42ee2a-f6c2-4a4a-9a5e-3e7b1e0a8a43","subject":"/party/1337","resource":"urn:altinn:resource:app_ttd_apps-test","resourceinstance":"1337/3c42ee2a-f6c2-4a4a-9a5e-3e7b1e0a8a43","alternativesubject":"/person/16035001577"}"#
+        );
+    }
+
+    #[test]
+    fn a_short_source_gives_production_s_empty_resource() {
+        let request =
+            AppEventRequest::new("https://ttd.apps.altinn.no/ttd/apps-test", "/party/1", "t");
+        let event = request.into_event("x", now()).unwrap();
+        assert_eq!(event.resource(), Some("urn:altinn:resource:app__"));
+        assert!(event.json().contains(r#""resourceinstance":"/""#));
+    }
+
+    #[test]
+    fn refuses_missing_values_and_relative_sources() {
+        let mut request = AppEventRequest::new(SOURCE, "/party/1", "t");
+        request.specversion = None;
+        assert_eq!(request.check(), Err(PublishRejection::MissingValues));
+        let request = AppEventRequest::new(SOURCE, "", "t");
+        assert_eq!(
+            request.into_event("x", now()).unwrap_err(),
+            PublishRejection::MissingValues
+        );
+        let request = AppEventRequest::new("ttd/apps-test/instances/1/g", "/party/1", "t");
+        assert_eq!(
+            request.into_event("x", now()).unwrap_err(),
+            PublishRejection::RelativeSource
+        );
+    }
+}

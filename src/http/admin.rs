@@ -1,0 +1,282 @@
+//! `/_mock`: the powers of the Rust helper for CLI users and other languages — put events in,
+//! read what clients asked, move the clock, reset — plus a token minter and a health check.
+
+use bytes::Bytes;
+use chrono::{DateTime, TimeDelta, Utc};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE};
+use hyper::http::request::Parts;
+use hyper::{Method, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::AppState;
+use super::problem::{HttpResponse, Problem, empty, with_body};
+use crate::auth::TokenRequest;
+use crate::event::format_rfc3339;
+use crate::fixtures::{self, Format};
+use crate::store::Registration;
+use crate::units::parse_duration;
+
+/// The endpoints under `/_mock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MockRoute {
+    /// `/_mock/token`: always served.
+    Token,
+    /// `/_mock/health`: always served.
+    Health,
+    /// `/_mock/events`.
+    Events,
+    /// `/_mock/requests`.
+    Requests,
+    /// `/_mock/clock`.
+    Clock,
+    /// `/_mock/reset`.
+    Reset,
+    /// `/_mock/openapi.json`.
+    OpenApi,
+}
+
+/// The OpenAPI 3.1 description of the faked endpoints and of `/_mock`.
+const OPENAPI: &str = include_str!("openapi.json");
+
+impl MockRoute {
+    /// The endpoint named `name` (the segment after `/_mock/`).
+    pub fn named(name: &str) -> Option<MockRoute> {
+        Some(match name {
+            "token" => MockRoute::Token,
+            "health" => MockRoute::Health,
+            "events" => MockRoute::Events,
+            "requests" => MockRoute::Requests,
+            "clock" => MockRoute::Clock,
+            "reset" => MockRoute::Reset,
+            "openapi.json" => MockRoute::OpenApi,
+            _ => return None,
+        })
+    }
+
+    /// Token and health stay open with `--no-admin` and `--admin-token`.
+    fn is_open(self) -> bool {
+        matches!(self, MockRoute::Token | MockRoute::Health)
+    }
+
+    /// The methods the endpoint answers, for the 405's `Allow`.
+    fn allowed(self) -> &'static str {
+        match self {
+            MockRoute::Token | MockRoute::Health | MockRoute::OpenApi => "GET",
+            MockRoute::Events => "GET, POST, DELETE",
+            MockRoute::Requests => "GET, DELETE",
+            MockRoute::Clock => "GET, POST",
+            MockRoute::Reset => "POST",
+        }
+    }
+}
+
+/// Whether the request may use `route` at all: `Ok(false)` hides it (`--no-admin`).
+pub fn admit(state: &AppState, route: MockRoute, parts: &Parts) -> Result<(), Problem> {
+    if route.is_open() {
+        return Ok(());
+    }
+    if !state.admin.enabled {
+        return Err(Problem::NoSuchPath);
+    }
+    if let Some(secret) = &state.admin.token {
+        let presented = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim);
+        if presented != Some(secret.as_str()) {
+            return Err(Problem::AdminUnauthorized);
+        }
+    }
+    Ok(())
+}
+
+/// Whether `route` needs the request body.
+pub fn wants_body(route: MockRoute, method: &Method) -> bool {
+    method == Method::POST && matches!(route, MockRoute::Events | MockRoute::Clock)
+}
+
+/// Answers an admitted request to `route`.
+pub fn answer(
+    state: &AppState,
+    route: MockRoute,
+    parts: &Parts,
+    body: &Bytes,
+) -> Result<HttpResponse, Problem> {
+    let method = &parts.method;
+    match (route, method) {
+        (MockRoute::Token, &Method::GET) => {
+            mint_token(state, parts.uri.query().unwrap_or_default())
+        }
+        (MockRoute::Health, &Method::GET) => Ok(json_response(StatusCode::OK, &health(state))),
+        (MockRoute::OpenApi, &Method::GET) => {
+            Ok(with_body(StatusCode::OK, "application/json", OPENAPI))
+        }
+        (MockRoute::Events, &Method::GET) => Ok(list_events(state)),
+        (MockRoute::Events, &Method::POST) => store_events(state, parts, body),
+        (MockRoute::Events, &Method::DELETE) => {
+            state.store.clear();
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+        (MockRoute::Requests, &Method::GET) => {
+            let mut entries = state.journal.entries();
+            entries.reverse();
+            Ok(json_response(StatusCode::OK, &entries))
+        }
+        (MockRoute::Requests, &Method::DELETE) => {
+            state.journal.clear();
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+        (MockRoute::Clock, &Method::GET) => Ok(clock_response(state)),
+        (MockRoute::Clock, &Method::POST) => set_clock(state, body),
+        (MockRoute::Reset, &Method::POST) => {
+            state.reset();
+            Ok(json_response(StatusCode::OK, &health(state)))
+        }
+        _ => Err(Problem::MethodNotAllowed {
+            allow: route.allowed(),
+        }),
+    }
+}
+
+fn json_response(status: StatusCode, value: &impl serde::Serialize) -> HttpResponse {
+    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
+    with_body(status, "application/json; charset=utf-8", body)
+}
+
+fn health(state: &AppState) -> serde_json::Value {
+    json!({"status": "ok", "events": state.store.len()})
+}
+
+fn mint_token(state: &AppState, raw_query: &str) -> Result<HttpResponse, Problem> {
+    let request = TokenRequest::from_query(raw_query).map_err(|e| Problem::MockBadRequest(e.0))?;
+    let token = state
+        .auth
+        .mint(&request)
+        .map_err(|e| Problem::MockBadRequest(e.0))?;
+    Ok(with_body(
+        StatusCode::OK,
+        "text/plain; charset=utf-8",
+        token,
+    ))
+}
+
+/// Every stored event with its sequence number and registration time (`null` for events
+/// loaded at startup), the event itself as the query serves it.
+fn list_events(state: &AppState) -> HttpResponse {
+    let events = state.store.events();
+    let mut body = Vec::with_capacity(
+        events
+            .iter()
+            .map(|e| e.event.json_bytes().len() + 80)
+            .sum::<usize>()
+            + 2,
+    );
+    body.push(b'[');
+    for (i, stored) in events.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        let registered = match stored.registered {
+            Registration::BeforeStart => "null".to_owned(),
+            Registration::At(time) => format!("\"{}\"", format_rfc3339(time)),
+        };
+        body.extend_from_slice(
+            format!(
+                "{{\"sequenceNumber\":{},\"registeredAt\":{registered},\"event\":",
+                stored.sequence_number
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(stored.event.json_bytes());
+        body.push(b'}');
+    }
+    body.push(b']');
+    with_body(StatusCode::OK, "application/json; charset=utf-8", body)
+}
+
+/// `POST /_mock/events`: a JSON array, one event, `{"events", "parties"}`, or NDJSON; all
+/// stored or none.
+fn store_events(state: &AppState, parts: &Parts, body: &Bytes) -> Result<HttpResponse, Problem> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Problem::MockBadRequest("the body is not UTF-8".into()))?;
+    let declared_ndjson = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.to_ascii_lowercase().contains("ndjson"));
+    let origin = std::path::Path::new("request body");
+    let parsed = if declared_ndjson {
+        fixtures::parse_as(origin, text, Format::Ndjson)
+    } else {
+        // Several JSON objects on separate lines are NDJSON even without the content type.
+        fixtures::parse_as(origin, text, Format::Json).or_else(|json_error| {
+            fixtures::parse_as(origin, text, Format::Ndjson)
+                .ok()
+                .filter(|fixtures| fixtures.events.len() > 1)
+                .ok_or(json_error)
+        })
+    };
+    let fixtures = parsed.map_err(|error| {
+        let place = if error.location.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", error.location)
+        };
+        Problem::MockBadRequest(format!("{place}{}; nothing was stored", error.message))
+    })?;
+    for (identifier, party_id) in fixtures.parties {
+        state.store.add_party(identifier, party_id);
+    }
+    let sequence_numbers = state.store.append_now(fixtures.events, &state.clock);
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "sequenceNumbers": sequence_numbers }),
+    ))
+}
+
+fn clock_response(state: &AppState) -> HttpResponse {
+    json_response(
+        StatusCode::OK,
+        &json!({ "now": format_rfc3339(state.clock.now()) }),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockChange {
+    advance: Option<String>,
+    now: Option<DateTime<Utc>>,
+}
+
+/// `{"advance": "30s"}` (a leading `-` goes back) or `{"now": "2024-03-01T12:00:00Z"}`.
+fn set_clock(state: &AppState, body: &Bytes) -> Result<HttpResponse, Problem> {
+    let change: ClockChange = serde_json::from_slice(body).map_err(|e| {
+        Problem::MockBadRequest(format!(
+            "expected {{\"advance\": \"30s\"}} or {{\"now\": \"2024-03-01T12:00:00Z\"}}: {e}"
+        ))
+    })?;
+    match (change.advance, change.now) {
+        (Some(advance), None) => state.clock.advance(signed_duration(&advance)?),
+        (None, Some(now)) => state.clock.set(now),
+        _ => {
+            return Err(Problem::MockBadRequest(
+                "give exactly one of \"advance\" and \"now\"".into(),
+            ));
+        }
+    }
+    Ok(clock_response(state))
+}
+
+fn signed_duration(text: &str) -> Result<TimeDelta, Problem> {
+    let (negative, magnitude) = match text.trim().strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let duration = parse_duration(magnitude).map_err(Problem::MockBadRequest)?;
+    let delta = TimeDelta::from_std(duration)
+        .map_err(|_| Problem::MockBadRequest("advance is too large".into()))?;
+    Ok(if negative { -delta } else { delta })
+}

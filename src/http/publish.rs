@@ -1,0 +1,112 @@
+//! `POST /events/api/v1/app`: an app publishes an event, as production takes it (spec §7).
+//!
+//! Production's order: authentication (empty 401), the `PlatformAccess` policy (a missing or
+//! invalid `PlatformAccessToken` is a 403), `[Consumes("application/json")]` (415), body
+//! binding (400), the required values (400), the source check against the access token's app
+//! (401), then 201 with `Location` = the subject and the new id as a JSON string.
+
+use bytes::Bytes;
+use hyper::header::{HeaderValue, LOCATION};
+use hyper::http::request::Parts;
+use hyper::{HeaderMap, StatusCode};
+
+use super::AppState;
+use super::app_events::content_type_is_json;
+use super::problem::{HttpResponse, Problem, with_body};
+use crate::auth::AuthMode;
+use crate::event::{AppEventRequest, PublishRejection, absolute_path};
+use crate::json::write_str;
+use crate::query::BindingErrors;
+
+/// The header an app's access token travels in.
+const ACCESS_TOKEN_HEADER: &str = "PlatformAccessToken";
+
+/// Checks everything that does not need the body; returns the access token's
+/// `{org}/{app}` when production would compare the source with it (strict mode).
+pub fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Option<String>, Problem> {
+    state
+        .auth
+        .authenticate(headers)
+        .map_err(|_| Problem::Unauthenticated)?;
+    let issuer_app = match state.auth.mode() {
+        AuthMode::Strict => {
+            let token = headers
+                .get(ACCESS_TOKEN_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            Some(
+                state
+                    .auth
+                    .verify_access_token(token.trim())
+                    .ok_or(Problem::Forbidden)?,
+            )
+        }
+        AuthMode::Lenient | AuthMode::Off => None,
+    };
+    if !content_type_is_json(headers) {
+        return Err(Problem::UnsupportedMediaType);
+    }
+    Ok(issuer_app)
+}
+
+/// Creates and stores the event from a read body.
+pub fn publish(
+    state: &AppState,
+    parts: &Parts,
+    issuer_app: Option<String>,
+    body: &Bytes,
+) -> Result<HttpResponse, Problem> {
+    let request = bind_body(body)?;
+    request.check().map_err(|_| Problem::PublishMissingValues)?;
+    let source = request.source.clone().unwrap_or_default();
+    if let Some(issuer_app) = issuer_app {
+        let path = absolute_path(&source).ok_or(Problem::Unhandled)?;
+        // Quirk: a prefix test, so `ttd/apps-test` may also publish for `ttd/apps-testing`.
+        if !path.starts_with(&format!("/{issuer_app}")) {
+            return Err(Problem::PublishNotAuthorized(format!(
+                "{issuer_app} is not authorized to create events for {source}"
+            )));
+        }
+    }
+    let subject = request.subject.clone().unwrap_or_default();
+    let id = uuid::Uuid::new_v4().to_string();
+    let event =
+        request
+            .into_event(&id, state.clock.now())
+            .map_err(|rejection| match rejection {
+                PublishRejection::MissingValues => Problem::PublishMissingValues,
+                PublishRejection::RelativeSource => Problem::Unhandled,
+            })?;
+    state.store.append_now(vec![event], &state.clock);
+    tracing::debug!(method = %parts.method, %id, "published");
+
+    let mut body = Vec::new();
+    write_str(&mut body, &id);
+    let mut response = with_body(StatusCode::CREATED, "application/json; charset=utf-8", body);
+    // Production answers `Created(subject, id)`; Kestrel refuses what is not a header value.
+    let location = HeaderValue::from_str(&subject).map_err(|_| Problem::Unhandled)?;
+    response.headers_mut().insert(LOCATION, location);
+    Ok(response)
+}
+
+/// Binds the JSON body to the request model, with ASP.NET Core's messages where it fails.
+fn bind_body(body: &Bytes) -> Result<AppEventRequest, Problem> {
+    let invalid = |key: &'static str, message: String| {
+        Problem::Validation(BindingErrors {
+            errors: vec![(key, message)],
+        })
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(invalid("", "A non-empty request body is required.".into()));
+    }
+    serde_json::from_slice::<AppEventRequest>(body).map_err(|error| {
+        invalid(
+            "$",
+            format!(
+                "The JSON value could not be converted to Altinn.Platform.Events.Models.AppCloudEventRequestModel. Path: $ | LineNumber: {} | BytePositionInLine: {}.",
+                error.line().saturating_sub(1),
+                error.column()
+            ),
+        )
+    })
+}

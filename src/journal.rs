@@ -1,0 +1,200 @@
+//! The request journal: what clients asked, newest kept, so tests can check their client's
+//! traffic (`GET /_mock/requests`, `MockServer::received_requests`).
+
+use std::collections::VecDeque;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Which endpoint a request reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteKind {
+    /// `GET /events/api/v1/app/{org}/{app}`.
+    Query,
+    /// `POST /events/api/v1/app`.
+    Publish,
+    /// `/_mock/token`.
+    Token,
+    /// The rest of `/_mock`.
+    Admin,
+    /// A path nothing is served at.
+    Unknown,
+}
+
+/// One request as the server saw and answered it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalEntry {
+    /// Position in arrival order, from 1 (kept across the cap, reset by `reset`).
+    pub id: u64,
+    /// When it arrived, on the server clock.
+    pub received_at: DateTime<Utc>,
+    /// The HTTP method.
+    pub method: String,
+    /// The path as sent.
+    pub path: String,
+    /// The raw query string, if any.
+    pub query: Option<String>,
+    /// Request headers in order, values as Latin-1 text.
+    pub headers: Vec<(String, String)>,
+    /// The endpoint it reached.
+    pub route: RouteKind,
+    /// The status answered.
+    pub status: u16,
+    /// How many events the answer held (query only).
+    pub events: Option<usize>,
+    /// The `next` header answered (query only).
+    pub next: Option<String>,
+}
+
+/// Default number of entries kept.
+pub const DEFAULT_JOURNAL_CAP: usize = 10_000;
+
+/// A capped journal with a counter of query requests that waiters can block on.
+#[derive(Debug)]
+pub struct Journal {
+    inner: Mutex<Inner>,
+    arrived: Condvar,
+}
+
+#[derive(Debug)]
+struct Inner {
+    entries: VecDeque<JournalEntry>,
+    cap: usize,
+    next_id: u64,
+    queries: u64,
+}
+
+impl Journal {
+    /// A journal keeping at most `cap` entries (the oldest go first).
+    pub fn new(cap: usize) -> Journal {
+        Journal {
+            inner: Mutex::new(Inner {
+                entries: VecDeque::new(),
+                cap,
+                next_id: 1,
+                queries: 0,
+            }),
+            arrived: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records `entry`, numbering it; the given `id` is ignored.
+    pub fn record(&self, mut entry: JournalEntry) {
+        let mut inner = self.lock();
+        entry.id = inner.next_id;
+        inner.next_id += 1;
+        if entry.route == RouteKind::Query {
+            inner.queries += 1;
+        }
+        if inner.cap > 0 {
+            if inner.entries.len() >= inner.cap {
+                inner.entries.pop_front();
+            }
+            inner.entries.push_back(entry);
+        }
+        drop(inner);
+        self.arrived.notify_all();
+    }
+
+    /// The kept entries, oldest first.
+    pub fn entries(&self) -> Vec<JournalEntry> {
+        self.lock().entries.iter().cloned().collect()
+    }
+
+    /// How many query requests arrived since the start or the last clear.
+    pub fn query_count(&self) -> u64 {
+        self.lock().queries
+    }
+
+    /// Forgets every entry and restarts the numbering and the query count.
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.entries.clear();
+        inner.next_id = 1;
+        inner.queries = 0;
+    }
+
+    /// Blocks until `count` query requests have arrived, or `timeout` passes; returns how
+    /// many had arrived.
+    pub fn wait_for_queries(&self, count: u64, timeout: Duration) -> Result<u64, u64> {
+        let deadline = Instant::now() + timeout;
+        let mut inner = self.lock();
+        while inner.queries < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(inner.queries);
+            }
+            inner = self
+                .arrived
+                .wait_timeout(inner, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        Ok(inner.queries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(route: RouteKind) -> JournalEntry {
+        JournalEntry {
+            id: 0,
+            received_at: Utc::now(),
+            method: "GET".into(),
+            path: "/".into(),
+            query: None,
+            headers: Vec::new(),
+            route,
+            status: 200,
+            events: None,
+            next: None,
+        }
+    }
+
+    #[test]
+    fn keeps_the_newest_entries_up_to_the_cap_and_numbers_them() {
+        let journal = Journal::new(2);
+        for _ in 0..3 {
+            journal.record(entry(RouteKind::Query));
+        }
+        let ids: Vec<u64> = journal.entries().iter().map(|e| e.id).collect();
+        assert_eq!(ids, [2, 3]);
+        assert_eq!(journal.query_count(), 3);
+        journal.clear();
+        assert!(journal.entries().is_empty());
+        assert_eq!(journal.query_count(), 0);
+    }
+
+    #[test]
+    fn waiting_returns_at_once_when_enough_queries_arrived_and_times_out_otherwise() {
+        let journal = Journal::new(10);
+        journal.record(entry(RouteKind::Query));
+        journal.record(entry(RouteKind::Admin));
+        assert_eq!(journal.wait_for_queries(1, Duration::ZERO), Ok(1));
+        assert_eq!(
+            journal.wait_for_queries(2, Duration::from_millis(1)),
+            Err(1)
+        );
+    }
+
+    #[test]
+    fn a_waiter_wakes_when_a_query_arrives() {
+        let journal = std::sync::Arc::new(Journal::new(10));
+        let waiter = {
+            let journal = journal.clone();
+            std::thread::spawn(move || journal.wait_for_queries(1, Duration::from_secs(30)))
+        };
+        journal.record(entry(RouteKind::Query));
+        assert_eq!(waiter.join().unwrap(), Ok(1));
+    }
+}

@@ -1,0 +1,204 @@
+//! `POST /events/api/v1/app`, as an app publishes (spec §7), in production's check order.
+
+mod common;
+
+use altinn_events_mock::ServerConfig;
+use altinn_events_mock::auth::AuthMode;
+use common::{TestServer, fixture, start_with};
+use serde_json::json;
+
+const PUBLISH: &str = "/events/api/v1/app";
+const SOURCE: &str = "https://ttd.apps.tt02.altinn.no/ttd/apps-test/instances/1337/3c42ee2a-f6c2-4a4a-9a5e-3e7b1e0a8a43";
+
+async fn server(auth: AuthMode) -> TestServer {
+    start_with(ServerConfig {
+        fixtures: vec![fixture("test/rules.json")],
+        auth,
+        ..ServerConfig::default()
+    })
+    .await
+}
+
+fn app_event(source: &str) -> serde_json::Value {
+    json!({
+        "specversion": "1.0",
+        "type": "app.instance.process.completed",
+        "source": source,
+        "subject": "/party/1337",
+        "alternativesubject": "/person/01038712345",
+        "data": {"ignored": true},
+    })
+}
+
+async fn publish_as(
+    server: &TestServer,
+    access_app: Option<&str>,
+    body: &serde_json::Value,
+) -> common::Answer {
+    let token = server.token("org=ttd").await;
+    let mut request = server
+        .client
+        .post(server.url(PUBLISH))
+        .bearer_auth(token)
+        .json(body);
+    if let Some(app) = access_app {
+        request = request.header(
+            "PlatformAccessToken",
+            server.token(&format!("app={app}")).await,
+        );
+    }
+    server.send(request).await
+}
+
+#[tokio::test]
+async fn a_published_event_gets_an_id_a_time_and_a_resource_and_loses_its_data() {
+    let server = server(AuthMode::Strict).await;
+    let before = chrono::Utc::now();
+    let answer = publish_as(&server, Some("ttd/apps-test"), &app_event(SOURCE)).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    assert_eq!(
+        answer.content_type(),
+        Some("application/json; charset=utf-8")
+    );
+    assert_eq!(answer.header("location"), Some("/party/1337"));
+    let id: String = serde_json::from_str(&answer.body).expect("a JSON string");
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+
+    let page = server
+        .get("/events/api/v1/app/ttd/apps-test?after=shared-id")
+        .await;
+    assert_eq!(page.event_ids(), ["e07", "shared-id", id.as_str()]);
+    let event = &page.json()[2];
+    assert_eq!(event["resource"], "urn:altinn:resource:app_ttd_apps-test");
+    assert_eq!(
+        event["resourceinstance"],
+        "1337/3c42ee2a-f6c2-4a4a-9a5e-3e7b1e0a8a43"
+    );
+    assert_eq!(event["alternativesubject"], "/person/01038712345");
+    assert!(event.get("data").is_none());
+    let time: chrono::DateTime<chrono::Utc> = event["time"].as_str().unwrap().parse().unwrap();
+    assert!(time >= before - chrono::TimeDelta::milliseconds(1));
+}
+
+#[tokio::test]
+async fn no_token_is_an_empty_401_and_no_access_token_an_empty_403() {
+    let server = server(AuthMode::Strict).await;
+    let answer = server
+        .send(
+            server
+                .client
+                .post(server.url(PUBLISH))
+                .json(&app_event(SOURCE)),
+        )
+        .await;
+    assert_eq!((answer.status, answer.body.as_str()), (401, ""));
+    let answer = publish_as(&server, None, &app_event(SOURCE)).await;
+    assert_eq!((answer.status, answer.body.as_str()), (403, ""));
+    // An expired access token is no better.
+    let token = server.token("org=ttd").await;
+    let expired = server.token("app=ttd/apps-test&expires_in=-5").await;
+    let request = server
+        .client
+        .post(server.url(PUBLISH))
+        .bearer_auth(token)
+        .header("PlatformAccessToken", expired)
+        .json(&app_event(SOURCE));
+    assert_eq!(server.send(request).await.status, 403);
+}
+
+#[tokio::test]
+async fn another_apps_access_token_is_refused_with_production_s_message() {
+    let server = server(AuthMode::Strict).await;
+    let answer = publish_as(&server, Some("ttd/other-app"), &app_event(SOURCE)).await;
+    assert_eq!(answer.status, 401);
+    assert_eq!(
+        answer.content_type(),
+        Some("application/json; charset=utf-8")
+    );
+    let message: String = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(
+        message,
+        format!("ttd/other-app is not authorized to create events for {SOURCE}")
+    );
+    // Quirk: the check is a prefix test on the path.
+    let longer = SOURCE.replace("/apps-test/", "/apps-testing/");
+    let answer = publish_as(&server, Some("ttd/apps-test"), &app_event(&longer)).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn missing_values_and_bad_bodies_are_400s() {
+    let server = server(AuthMode::Strict).await;
+    for missing in ["source", "specversion", "type", "subject"] {
+        let mut body = app_event(SOURCE);
+        body.as_object_mut().unwrap().remove(missing);
+        let answer = publish_as(&server, Some("ttd/apps-test"), &body).await;
+        answer.assert_bad_request(
+            "Missing parameter values: source, subject and type cannot be null",
+        );
+    }
+    let token = server.token("org=ttd").await;
+    let access = server.token("app=ttd/apps-test").await;
+    let post = |body: &'static str| {
+        server
+            .client
+            .post(server.url(PUBLISH))
+            .bearer_auth(&token)
+            .header("PlatformAccessToken", &access)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    for body in ["{not json", "[1, 2]", ""] {
+        let answer = server.send(post(body)).await;
+        assert_eq!(answer.status, 400, "{body:?}");
+        assert_eq!(
+            answer.json()["title"],
+            "One or more validation errors occurred."
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_non_json_content_type_is_415_after_the_access_check() {
+    let server = server(AuthMode::Strict).await;
+    let token = server.token("org=ttd").await;
+    let request = server
+        .client
+        .post(server.url(PUBLISH))
+        .bearer_auth(&token)
+        .header("content-type", "text/plain")
+        .body("x");
+    assert_eq!(server.send(request).await.status, 403);
+    let access = server.token("app=ttd/apps-test").await;
+    let request = server
+        .client
+        .post(server.url(PUBLISH))
+        .bearer_auth(&token)
+        .header("PlatformAccessToken", access)
+        .header("content-type", "text/plain")
+        .body("x");
+    assert_eq!(server.send(request).await.status, 415);
+}
+
+#[tokio::test]
+async fn lenient_and_off_need_no_access_token() {
+    for auth in [AuthMode::Lenient, AuthMode::Off] {
+        let server = server(auth).await;
+        let answer = publish_as(&server, None, &app_event(SOURCE)).await;
+        assert_eq!(answer.status, 201, "{auth}: {}", answer.body);
+    }
+}
+
+#[tokio::test]
+async fn a_relative_source_makes_production_throw() {
+    let server = server(AuthMode::Off).await;
+    let answer = publish_as(&server, None, &app_event("ttd/apps-test/instances/1/x")).await;
+    assert_eq!(answer.status, 500);
+}
+
+#[tokio::test]
+async fn the_query_path_does_not_take_posts_nor_the_publish_path_gets() {
+    let server = server(AuthMode::Strict).await;
+    let answer = server.get(PUBLISH).await;
+    assert_eq!((answer.status, answer.header("allow")), (405, Some("POST")));
+}
