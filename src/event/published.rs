@@ -36,6 +36,21 @@ pub enum PublishRejection {
     RelativeSource,
 }
 
+impl std::fmt::Display for PublishRejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PublishRejection::MissingValues => {
+                "Missing parameter values: source, subject and type cannot be null"
+            }
+            PublishRejection::RelativeSource => {
+                "the source is a relative URI, which production cannot take apart"
+            }
+        })
+    }
+}
+
+impl std::error::Error for PublishRejection {}
+
 impl AppEventRequest {
     /// A request for an event of `event_type` about `subject`, from `source`.
     pub fn new(source: &str, subject: &str, event_type: &str) -> AppEventRequest {

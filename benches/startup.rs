@@ -1,0 +1,43 @@
+//! Time from `MockServer::start_blocking()` to the first answered request, and to a dropped
+//! (closed) server. Run with `cargo bench --bench startup`.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use altinn_events_mock::MockServer;
+
+fn main() {
+    divan::main();
+}
+
+/// One `GET /_mock/health` over a fresh connection, read to the end.
+fn first_request(url: &str) -> usize {
+    let addr = url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).expect("connects");
+    let request =
+        format!("GET /_mock/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("writes");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("reads");
+    assert!(response.starts_with(b"HTTP/1.1 200"));
+    response.len()
+}
+
+#[divan::bench(sample_count = 200)]
+fn start_to_first_answered_request(bencher: divan::Bencher) {
+    // The server is dropped outside the timed part.
+    bencher.with_inputs(|| ()).bench_local_values(|()| {
+        let server = MockServer::start_blocking();
+        first_request(server.url());
+        server
+    });
+}
+
+#[divan::bench(sample_count = 200)]
+fn start_answer_and_drop(bencher: divan::Bencher) {
+    bencher.bench_local(|| {
+        let server = MockServer::start_blocking();
+        first_request(server.url());
+        drop(server);
+    });
+}

@@ -1,0 +1,338 @@
+//! The spawn helper: from every kind of test, what its handle can do, and that dropping it
+//! really stops it.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use altinn_events_mock::auth::AuthMode;
+use altinn_events_mock::event::AppEventRequest;
+use altinn_events_mock::store::{PartyIdentifier, Registration};
+use altinn_events_mock::{MockServer, WaitTimeout};
+use chrono::{TimeZone, Utc};
+use serde_json::{Value, json};
+
+const SOURCE: &str = "https://ttd.apps.tt02.altinn.no/ttd/apps-test/instances/1337/0b4b4c4e-aaaa-4bbb-8ccc-000000000001";
+
+fn event(id: &str) -> Value {
+    json!({
+        "specversion": "1.0",
+        "id": id,
+        "type": "app.instance.created",
+        "source": SOURCE,
+        "subject": "/party/1337",
+        "alternativesubject": "/person/01038712345",
+        "time": "2024-03-01T12:00:00Z",
+    })
+}
+
+/// A blocking GET over a plain socket, for tests without an async runtime.
+fn raw_get(url: &str, token: &str) -> String {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = TcpStream::connect(host).unwrap();
+    let request = format!(
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+async fn ids(server: &MockServer, query: &str) -> Vec<String> {
+    let body = reqwest::Client::new()
+        .get(format!("{}?{query}", server.events_url("ttd", "apps-test")))
+        .bearer_auth(server.token("ttd"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let events: Vec<Value> = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    events
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn works_from_a_plain_test() {
+    let server = MockServer::start_blocking();
+    server.publish([event("e1")]).unwrap();
+    let response = raw_get(
+        &format!("{}?after=x", server.events_url("ttd", "apps-test")),
+        &server.token("ttd"),
+    );
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#""id":"e1""#), "{response}");
+    assert_eq!(
+        server.wait_for_requests_blocking(1, Duration::from_secs(10)),
+        Ok(())
+    );
+}
+
+#[tokio::test]
+async fn works_from_a_current_thread_tokio_test() {
+    let server = MockServer::start().await;
+    server.publish([event("e1")]).unwrap();
+    assert_eq!(ids(&server, "after=x").await, ["e1"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn works_from_a_multi_thread_tokio_test() {
+    let server = MockServer::start().await;
+    server.publish([event("e1")]).unwrap();
+    assert_eq!(ids(&server, "after=x").await, ["e1"]);
+}
+
+#[tokio::test]
+async fn dropping_the_handle_closes_the_port_even_with_a_connection_open() {
+    let server = MockServer::start().await;
+    let client = reqwest::Client::new();
+    // Leaves a kept-alive connection in the client's pool.
+    client
+        .get(format!("{}/_mock/health", server.url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let addr = server.url().trim_start_matches("http://").to_owned();
+    let (dropped, done) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        drop(server);
+        let _ = dropped.send(());
+    });
+    done.recv_timeout(Duration::from_secs(10))
+        .expect("drop returns promptly");
+    assert!(
+        TcpStream::connect(&addr).is_err(),
+        "nothing listens on {addr} any more"
+    );
+    assert!(
+        client
+            .get(format!("http://{addr}/_mock/health"))
+            .send()
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn shutdown_stops_the_server() {
+    let server = MockServer::start().await;
+    let addr = server.url().trim_start_matches("http://").to_owned();
+    server.shutdown();
+    assert!(TcpStream::connect(&addr).is_err());
+}
+
+#[tokio::test]
+async fn publish_is_atomic_and_returns_sequence_numbers() {
+    let server = MockServer::start().await;
+    assert_eq!(
+        server.publish([event("a"), event("b")]).unwrap(),
+        [Some(1), Some(2)]
+    );
+    assert_eq!(
+        server.publish([event("a")]).unwrap(),
+        [None],
+        "same id and source: a no-op"
+    );
+    let mut bad = event("c");
+    bad["time"] = json!("later");
+    let error = server.publish([event("d"), bad]).unwrap_err();
+    assert_eq!(error.index, 1);
+    assert!(error.to_string().contains("later"), "{error}");
+    assert_eq!(
+        server.events().len(),
+        2,
+        "nothing of the bad batch was stored"
+    );
+}
+
+#[tokio::test]
+async fn publish_app_event_does_what_production_does_for_an_app() {
+    let server = MockServer::start().await;
+    server.set_clock(Utc.with_ymd_and_hms(2025, 5, 17, 8, 0, 0).unwrap());
+    let request = AppEventRequest::new(SOURCE, "/party/1337", "app.instance.process.completed")
+        .with_alternative_subject("/person/01038712345");
+    let id = server.publish_app_event(request).unwrap();
+    let events = server.events();
+    let stored = &events[0];
+    assert_eq!(stored.event.id(), id);
+    assert_eq!(
+        stored.event.resource(),
+        Some("urn:altinn:resource:app_ttd_apps-test")
+    );
+    assert!(
+        stored
+            .event
+            .json()
+            .contains(r#""time":"2025-05-17T08:00:00"#),
+        "{}",
+        stored.event.json()
+    );
+    assert!(matches!(stored.registered, Registration::At(t) if t.timestamp() >= 1_747_468_800));
+    assert!(
+        server
+            .publish_app_event(AppEventRequest::default())
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn under_a_30s_lag_an_event_published_now_appears_after_advance_clock() {
+    let server = MockServer::builder()
+        .visibility_lag(Duration::from_secs(30))
+        .start()
+        .await;
+    server.publish([event("old")]).unwrap();
+    server.advance_clock(Duration::from_secs(31));
+    server.publish([event("new")]).unwrap();
+    assert_eq!(ids(&server, "after=x").await, ["old"]);
+    server.advance_clock(Duration::from_secs(30));
+    assert_eq!(ids(&server, "after=x").await, ["old", "new"]);
+}
+
+#[tokio::test]
+async fn the_journal_and_waiting_for_requests() {
+    let server = MockServer::start().await;
+    let url = format!("{}?after=x", server.events_url("ttd", "apps-test"));
+    let token = server.token("ttd");
+    let client = tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        for _ in 0..3 {
+            client.get(&url).bearer_auth(&token).send().await.unwrap();
+        }
+    });
+    server
+        .wait_for_requests(3, Duration::from_secs(30))
+        .await
+        .unwrap();
+    client.await.unwrap();
+    let requests = server.received_requests();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(requests[0].id, 1, "oldest first");
+    assert_eq!(requests[0].query.as_deref(), Some("after=x"));
+    assert_eq!(requests[0].status, 200);
+    let timeout = server.wait_for_requests(4, Duration::from_millis(50)).await;
+    assert_eq!(
+        timeout,
+        Err(WaitTimeout {
+            expected: 4,
+            arrived: 3
+        })
+    );
+}
+
+#[tokio::test]
+async fn reset_restores_the_start_state() {
+    let server = MockServer::builder().events([event("start")]).start().await;
+    server.publish([event("later")]).unwrap();
+    server.advance_clock(Duration::from_secs(3600));
+    ids(&server, "after=x").await;
+    server.reset();
+    assert_eq!(server.events().len(), 1);
+    assert_eq!(server.events()[0].event.id(), "start");
+    assert!(server.received_requests().is_empty());
+    assert!(server.now() < Utc::now() + chrono::TimeDelta::minutes(5));
+}
+
+#[tokio::test]
+async fn the_builder_takes_fixtures_parties_auth_keys_and_base_url() {
+    let server = MockServer::builder()
+        .fixture(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/test/rules.json"
+        ))
+        .parties([(4242, PartyIdentifier::Unit("974761076".into()))])
+        .auth(AuthMode::Off)
+        .jwt_public_key(include_str!("keys/other-team-public-key.pem"))
+        .base_url("https://platform.tt02.altinn.no/")
+        .journal_cap(1)
+        .admin_token("secret")
+        .start()
+        .await;
+    let response = reqwest::get(format!(
+        "{}?after=e06",
+        server.events_url("ttd", "apps-test")
+    ))
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200, "auth off: no token needed");
+    let next = response.headers()["next"].to_str().unwrap().to_owned();
+    assert_eq!(
+        next,
+        "https://platform.tt02.altinn.no/events/api/v1/app/ttd/apps-test?after=shared-id"
+    );
+    let unknown_party = reqwest::get(format!(
+        "{}?after=e06&unit=974761076",
+        server.events_url("ttd", "apps-test")
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        unknown_party.text().await.unwrap(),
+        "[]",
+        "the explicit party is known, with no events"
+    );
+    let admin = reqwest::get(format!("{}/_mock/events", server.url()))
+        .await
+        .unwrap();
+    assert_eq!(admin.status(), 401);
+}
+
+#[tokio::test]
+async fn a_bad_start_says_why() {
+    let error = MockServer::builder()
+        .fixture("fixtures/test/broken/no-time.ndjson")
+        .try_start()
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("required attribute `time` is missing"),
+        "{error}"
+    );
+    let error = MockServer::builder()
+        .events([json!({"id": "x"})])
+        .try_start()
+        .await
+        .unwrap_err();
+    assert!(error.to_string().starts_with("event 0:"), "{error}");
+}
+
+#[tokio::test]
+async fn tokens_from_the_handle_are_accepted_in_strict_mode() {
+    let server = MockServer::start().await;
+    let client = reqwest::Client::new();
+    let url = format!("{}?after=x", server.events_url("ttd", "apps-test"));
+    let answer = client
+        .get(&url)
+        .bearer_auth(server.token("ttd"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let person = client
+        .get(&url)
+        .bearer_auth(server.person_token(1337, 50001))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(person.status(), 401);
+    let access = server.platform_access_token("ttd/apps-test").unwrap();
+    let published = client
+        .post(format!("{}/events/api/v1/app", server.url()))
+        .bearer_auth(server.token("ttd"))
+        .header("PlatformAccessToken", access)
+        .json(&json!({"specversion": "1.0", "type": "app.instance.created", "source": SOURCE, "subject": "/party/1337"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 201);
+}
