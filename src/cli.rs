@@ -208,6 +208,13 @@ fn serve(args: ServeArgs) -> ExitCode {
                 return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(1));
             }
         };
+        let shutdown = match shutdown_signal() {
+            Ok(shutdown) => shutdown,
+            Err(error) => {
+                eprintln!("error: cannot listen for signals: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
         tracing::info!(events = server.event_count(), auth = %server.auth_mode(), "ready");
         // Harnesses in any language wait for exactly this line on stdout.
         let mut stdout = std::io::stdout().lock();
@@ -217,7 +224,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         if let Err(error) = announced {
             eprintln!("error: cannot write to stdout: {error}");
         }
-        server.serve(shutdown_signal()).await;
+        server.serve(shutdown).await;
         tracing::info!("stopped");
         ExitCode::SUCCESS
     })
@@ -235,27 +242,30 @@ fn init_logging(format: LogFormat) {
     };
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the future
+/// is first polled, so a signal that comes right after the `listening on` line still shuts the
+/// server down cleanly instead of killing it.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+            tracing::info!("shutting down");
+        })
     }
-    tracing::info!("shutting down");
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        })
+    }
 }
 
 #[cfg(test)]

@@ -23,14 +23,20 @@ impl Clock {
         *self.offset.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The clock's current time.
+    /// The clock's current time; moved past the end of time, it stays at the end.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + self.offset()
+        shift(Utc::now(), self.offset())
     }
 
     /// Moves the clock forward (or back, for a negative `by`); it keeps running from there.
     pub fn advance(&self, by: TimeDelta) {
-        *self.offset.write().unwrap_or_else(PoisonError::into_inner) += by;
+        let mut offset = self.offset.write().unwrap_or_else(PoisonError::into_inner);
+        let saturated = if by < TimeDelta::zero() {
+            TimeDelta::MIN
+        } else {
+            TimeDelta::MAX
+        };
+        *offset = offset.checked_add(&by).unwrap_or(saturated);
     }
 
     /// Sets the clock to `now`; it keeps running from there.
@@ -42,6 +48,17 @@ impl Clock {
     pub fn reset(&self) {
         *self.offset.write().unwrap_or_else(PoisonError::into_inner) = TimeDelta::zero();
     }
+}
+
+/// `time` moved by `by`, held at the ends of the representable range instead of overflowing
+/// (a huge `--visibility-lag` or clock move must not take a request down).
+pub fn shift(time: DateTime<Utc>, by: TimeDelta) -> DateTime<Utc> {
+    time.checked_add_signed(by)
+        .unwrap_or(if by < TimeDelta::zero() {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        })
 }
 
 #[cfg(test)]
@@ -56,6 +73,18 @@ mod tests {
         assert!(clock.now() >= before + TimeDelta::hours(1));
         clock.reset();
         assert!(clock.now() < before + TimeDelta::minutes(30));
+    }
+
+    #[test]
+    fn huge_moves_saturate_instead_of_overflowing() {
+        let clock = Clock::system();
+        clock.advance(TimeDelta::MAX);
+        clock.advance(TimeDelta::MAX);
+        assert_eq!(clock.now(), DateTime::<Utc>::MAX_UTC);
+        clock.reset();
+        clock.advance(TimeDelta::MIN);
+        assert_eq!(clock.now(), DateTime::<Utc>::MIN_UTC);
+        assert_eq!(shift(Utc::now(), -TimeDelta::MAX), DateTime::<Utc>::MIN_UTC);
     }
 
     #[test]

@@ -125,10 +125,14 @@ impl Journal {
     /// Blocks until `count` query requests have arrived, or `timeout` passes; returns how
     /// many had arrived.
     pub fn wait_for_queries(&self, count: u64, timeout: Duration) -> Result<u64, u64> {
-        let deadline = Instant::now() + timeout;
+        // A timeout too long to add to now means: wait as long as it takes.
+        let deadline = Instant::now().checked_add(timeout);
         let mut inner = self.lock();
         while inner.queries < count {
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = match deadline {
+                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+                None => Duration::from_secs(3600),
+            };
             if left.is_zero() {
                 return Err(inner.queries);
             }

@@ -292,3 +292,21 @@ async fn help_lists_every_flag() {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
 }
+
+#[tokio::test]
+async fn a_sigterm_right_after_the_listening_line_still_stops_cleanly() {
+    for _ in 0..5 {
+        let mut server = launch(&["--port", "0"], &[]).await;
+        let pid = server.child.id().expect("running").to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .unwrap();
+        let exit = tokio::time::timeout(Duration::from_secs(10), server.child.wait())
+            .await
+            .expect("stops")
+            .unwrap();
+        assert!(exit.success(), "{exit:?}");
+    }
+}

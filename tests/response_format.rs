@@ -172,7 +172,7 @@ async fn next_drops_only_the_exact_lower_case_after_key() {
 }
 
 #[tokio::test]
-async fn next_keeps_the_request_path_as_sent() {
+async fn next_keeps_the_request_path_decoded_and_re_escaped_as_aspnet_core_writes_it() {
     let server = start().await;
     let answer = server
         .get("/Events/API/v1/app/ttd/apps-test/?after=e06")
@@ -180,6 +180,14 @@ async fn next_keeps_the_request_path_as_sent() {
     let next = answer.header("next").unwrap();
     assert!(
         next.ends_with("/Events/API/v1/app/ttd/apps-test/?after=shared-id"),
+        "{next}"
+    );
+    let answer = server
+        .get("/events/api/v1/app/%74td/apps%2Dtest?after=e06")
+        .await;
+    let next = answer.header("next").unwrap();
+    assert!(
+        next.ends_with("/events/api/v1/app/ttd/apps-test?after=shared-id"),
         "{next}"
     );
 }

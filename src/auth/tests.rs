@@ -171,3 +171,22 @@ fn a_remembered_signature_still_expires() {
     auth.verified.lock().unwrap().get_mut(&token).unwrap().nbf = Some(i64::MAX);
     assert_eq!(auth.authenticate(&bearer(&token)), Err(Unauthenticated));
 }
+
+#[test]
+fn strict_requires_exp_even_from_a_trusted_key() {
+    let auth = authenticator(AuthMode::Strict);
+    let key = EncodingKey::from_rsa_pem(TEST_SIGNING_KEY_PEM.as_bytes()).unwrap();
+    let mut claims = TokenRequest::service_owner("ttd").claims().unwrap();
+    claims.remove("exp");
+    let token = jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key).unwrap();
+    assert_eq!(auth.authenticate(&bearer(&token)), Err(Unauthenticated));
+    let future_nbf = {
+        let mut claims = TokenRequest::service_owner("ttd").claims().unwrap();
+        claims.insert("nbf".into(), serde_json::json!(i64::MAX / 2));
+        jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key).unwrap()
+    };
+    assert_eq!(
+        auth.authenticate(&bearer(&future_nbf)),
+        Err(Unauthenticated)
+    );
+}

@@ -6,7 +6,9 @@ use hyper::{HeaderMap, StatusCode, Uri};
 use super::problem::{HttpResponse, Problem, with_body};
 use super::{AppState, PageLength};
 use crate::auth::Caller;
-use crate::query::{self, EventQuery, QueryParams, is_valid_header_value, next_link, render_page};
+use crate::query::{
+    self, EventQuery, QueryParams, is_valid_header_value, next_link, render_page, request_path,
+};
 
 const CLOUDEVENTS_JSON: &str = "application/cloudevents+json; charset=utf-8";
 
@@ -29,13 +31,12 @@ pub fn query_app_events(
     }
     // B: model binding.
     let params = QueryParams::parse(uri.query().unwrap_or_default());
-    // Kestrel reads header bytes as Latin-1, so any value arrives as some text.
-    let person: Vec<String> = headers
+    // Kestrel has already refused header values that are not UTF-8 (see `kestrel`).
+    let person: Vec<&str> = headers
         .get_all("person")
         .iter()
-        .map(|value| value.as_bytes().iter().map(|&b| char::from(b)).collect())
+        .filter_map(|value| std::str::from_utf8(value.as_bytes()).ok())
         .collect();
-    let person: Vec<&str> = person.iter().map(String::as_str).collect();
     let bound = query::bind(&params, &person).map_err(Problem::Validation)?;
     // C: the action's first statement.
     let caller_org = match caller {
@@ -45,14 +46,14 @@ pub fn query_app_events(
     };
     // Rules 1–9, selection and the authorization filter.
     let query = EventQuery::plan(org, app, &bound, &state.store)?;
-    let registered_by = state.clock.now() - state.visibility_lag;
+    let registered_by = crate::clock::shift(state.clock.now(), -state.visibility_lag);
     let page = query.run(&state.store, &caller_org, registered_by)?;
 
     let mut response = with_body(StatusCode::OK, CLOUDEVENTS_JSON, render_page(&page));
     response.extensions_mut().insert(PageLength(page.len()));
     if let Some(last) = page.last() {
         let base = base_url(state, headers);
-        let link = next_link(&base, uri.path(), last.event.id(), &params);
+        let link = next_link(&base, &request_path(uri.path()), last.event.id(), &params);
         // Kestrel refuses a header value outside visible ASCII, and production answers 500.
         let value = is_valid_header_value(&link)
             .then(|| HeaderValue::from_str(&link).ok())

@@ -3,6 +3,7 @@
 mod admin;
 mod app_events;
 mod body;
+mod kestrel;
 mod problem;
 mod publish;
 mod server;
@@ -178,6 +179,9 @@ async fn dispatch(
     parts: &Parts,
     body: Incoming,
 ) -> Result<HttpResponse, Problem> {
+    if let Some(refusal) = kestrel::refusal(parts) {
+        return Err(refusal);
+    }
     match route {
         Route::AppEvents { org, app } => {
             require(&parts.method, Method::GET)?;

@@ -52,6 +52,12 @@ pub enum Problem {
     PublishNotAuthorized(String),
     /// `/_mock` without the `--admin-token` secret.
     AdminUnauthorized,
+    /// Kestrel: a request line over 8 KiB.
+    RequestLineTooLong,
+    /// Kestrel: request headers over 32 KiB.
+    HeadersTooLarge,
+    /// Kestrel: a header value that is not UTF-8.
+    MalformedRequest,
 }
 
 const TYPE_400: &str = "https://tools.ietf.org/html/rfc9110#section-15.5.1";
@@ -84,6 +90,9 @@ impl Problem {
         let trace_id = trace.activity_id();
         match self {
             Problem::Unauthenticated => empty(StatusCode::UNAUTHORIZED),
+            Problem::RequestLineTooLong => empty(StatusCode::URI_TOO_LONG),
+            Problem::HeadersTooLarge => empty(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE),
+            Problem::MalformedRequest => empty(StatusCode::BAD_REQUEST),
             Problem::NoSuchPath => empty(StatusCode::NOT_FOUND),
             Problem::MethodNotAllowed { allow } => {
                 let mut response = empty(StatusCode::METHOD_NOT_ALLOWED);

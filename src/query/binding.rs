@@ -17,7 +17,8 @@ pub struct BoundQuery {
     pub party: i32,
     /// `unit`; blank binds as absent.
     pub unit: Option<String>,
-    /// The `person` **header**; blank binds as absent.
+    /// The `person` **header**, all its lines joined by commas as .NET joins them for a
+    /// scalar; blank binds as absent.
     pub person: Option<String>,
     /// Every `type` value; a blank one binds as `None` (SQL `NULL`, which matches nothing).
     pub types: Vec<Option<String>>,
@@ -42,6 +43,11 @@ pub fn bind(query: &QueryParams, person_header: &[&str]) -> Result<BoundQuery, B
     let party = bind_int(query, "party", 0, &mut errors);
     let size = bind_int(query, "size", DEFAULT_SIZE, &mut errors);
     if !errors.errors.is_empty() {
+        // ASP.NET Core's ModelStateDictionary keeps its keys ordered by length, then by
+        // case-insensitive text, and the problem body lists them in that order.
+        errors
+            .errors
+            .sort_by_key(|(key, _)| (key.len(), key.to_ascii_lowercase()));
         return Err(errors);
     }
     Ok(BoundQuery {
@@ -50,7 +56,7 @@ pub fn bind(query: &QueryParams, person_header: &[&str]) -> Result<BoundQuery, B
         to,
         party,
         unit: non_blank(query.first("unit")),
-        person: non_blank(first_header_value(person_header)),
+        person: non_blank(Some(&person_header.join(","))),
         types: query
             .values("type")
             .iter()
@@ -65,14 +71,9 @@ fn non_blank(value: Option<&str>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty()).map(str::to_owned)
 }
 
-/// Header values bind from the comma-separated list of all the header's lines; a scalar takes
-/// the first element.
-fn first_header_value<'a>(lines: &[&'a str]) -> Option<&'a str> {
-    lines
-        .iter()
-        .flat_map(|line| line.split(','))
-        .map(str::trim)
-        .find(|value| !value.is_empty())
+/// The value model binding reports in an error: every value sent, joined by commas.
+fn attempted_value(query: &QueryParams, name: &str) -> String {
+    query.values(name).join(",")
 }
 
 fn bind_datetime(
@@ -86,9 +87,10 @@ fn bind_datetime(
     }
     let parsed = parse_net_datetime(raw);
     if parsed.is_none() {
+        let attempted = attempted_value(query, name);
         errors
             .errors
-            .push((name, format!("The value '{raw}' is not valid.")));
+            .push((name, format!("The value '{attempted}' is not valid.")));
     }
     parsed
 }
@@ -102,16 +104,17 @@ fn bind_int(
     let Some(raw) = query.first(name) else {
         return default;
     };
+    let attempted = attempted_value(query, name);
     if raw.trim().is_empty() {
         errors
             .errors
-            .push((name, format!("The value '{raw}' is invalid.")));
+            .push((name, format!("The value '{attempted}' is invalid.")));
         return default;
     }
     parse_int32(raw).unwrap_or_else(|| {
         errors
             .errors
-            .push((name, format!("The value '{raw}' is not valid.")));
+            .push((name, format!("The value '{attempted}' is not valid.")));
         default
     })
 }
@@ -205,15 +208,27 @@ mod tests {
     }
 
     #[test]
-    fn reports_each_bad_parameter_in_declaration_order() {
+    fn reports_each_bad_parameter_ordered_as_model_state_orders_keys() {
         let errors = bind_query("size=abc&party=&to=x&from=nope").unwrap_err();
         assert_eq!(
             errors.errors,
             vec![
-                ("from", "The value 'nope' is not valid.".to_owned()),
                 ("to", "The value 'x' is not valid.".to_owned()),
-                ("party", "The value '' is invalid.".to_owned()),
+                ("from", "The value 'nope' is not valid.".to_owned()),
                 ("size", "The value 'abc' is not valid.".to_owned()),
+                ("party", "The value '' is invalid.".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_error_quotes_every_value_of_a_repeated_parameter() {
+        let errors = bind_query("size=abc&size=5&party=&party=7").unwrap_err();
+        assert_eq!(
+            errors.errors,
+            vec![
+                ("size", "The value 'abc,5' is not valid.".to_owned()),
+                ("party", "The value ',7' is invalid.".to_owned()),
             ]
         );
     }
@@ -226,10 +241,16 @@ mod tests {
     }
 
     #[test]
-    fn person_comes_from_the_header_only() {
+    fn person_comes_from_the_header_only_whole() {
         let query = QueryParams::parse("person=01038712345");
         assert_eq!(bind(&query, &[]).unwrap().person, None);
-        let bound = bind(&query, &[" 01038712345 , 999"]).unwrap();
+        let bound = bind(&query, &["01038712345"]).unwrap();
         assert_eq!(bound.person.as_deref(), Some("01038712345"));
+        // A scalar header binds whole: production then finds it is not 11 digits.
+        let bound = bind(&query, &["01038712345, 999"]).unwrap();
+        assert_eq!(bound.person.as_deref(), Some("01038712345, 999"));
+        let bound = bind(&query, &["01038712345", "999"]).unwrap();
+        assert_eq!(bound.person.as_deref(), Some("01038712345,999"));
+        assert_eq!(bind(&query, &["  "]).unwrap().person, None);
     }
 }

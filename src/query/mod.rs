@@ -8,6 +8,7 @@ mod datetime;
 mod like;
 mod next_link;
 mod params;
+mod path;
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ pub use datetime::{NetDateTime, parse_net_datetime};
 pub use like::{EndsWithEscape, LikePattern};
 pub use next_link::{is_valid_header_value, next_link};
 pub use params::{QueryGroup, QueryParams, decode_component, decode_path_segment};
+pub use path::request_path;
 
 use crate::event::{Event, ReadAccess, app_resource};
 use crate::store::{EventStore, PartyIdentifier, Scan, StoredEvent};
