@@ -6,8 +6,11 @@
 //! `127.0.0.1:0`, hands back the handle only once the port accepts, and on drop closes the port
 //! for real (no pooling: a new test never gets an old server).
 
+mod builder;
+
+pub use builder::MockServerBuilder;
+
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -16,12 +19,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use crate::auth::{AuthMode, TokenError, TokenRequest};
-use crate::config::{ServerConfig, StartError};
+use crate::auth::{TokenError, TokenRequest};
 use crate::event::{AppEventRequest, Event, EventError, PublishRejection};
 use crate::http::{AppState, GRACE_PERIOD};
 use crate::journal::JournalEntry;
-use crate::store::{PartyIdentifier, StoredEvent};
+use crate::store::StoredEvent;
 
 /// A running fake on `127.0.0.1` with an empty store (no demo data); stopped when dropped.
 ///
@@ -44,18 +46,10 @@ use crate::store::{PartyIdentifier, StoredEvent};
 /// ```
 #[must_use = "the server stops when its handle is dropped"]
 pub struct MockServer {
-    state: Arc<AppState>,
-    url: String,
-    stop: Option<oneshot::Sender<Duration>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-/// Configures a [`MockServer`] before it starts.
-#[derive(Debug, Default)]
-#[must_use = "a builder does nothing until started"]
-pub struct MockServerBuilder {
-    config: ServerConfig,
-    events: Vec<Value>,
+    pub(crate) state: Arc<AppState>,
+    pub(crate) url: String,
+    pub(crate) stop: Option<oneshot::Sender<Duration>>,
+    pub(crate) thread: Option<JoinHandle<()>>,
 }
 
 /// An event handed to the helper that the store refuses: which one, and why.
@@ -99,179 +93,6 @@ impl fmt::Display for WaitTimeout {
 }
 
 impl std::error::Error for WaitTimeout {}
-
-impl MockServerBuilder {
-    /// Events to store at start, as CloudEvents JSON (checked at start).
-    pub fn events(mut self, events: impl IntoIterator<Item = Value>) -> Self {
-        self.events.extend(events);
-        self
-    }
-
-    /// A fixture file or folder to load at start (see the README's fixture formats).
-    pub fn fixture(mut self, path: impl Into<PathBuf>) -> Self {
-        self.config.fixtures.push(path.into());
-        self
-    }
-
-    /// Party register pairs, e.g. `(1337, PartyIdentifier::Person("01038712345".into()))`.
-    pub fn parties(mut self, parties: impl IntoIterator<Item = (i32, PartyIdentifier)>) -> Self {
-        self.config
-            .parties
-            .extend(parties.into_iter().map(|(id, who)| (who, id)));
-        self
-    }
-
-    /// How tokens are checked (default: strict, as production).
-    pub fn auth(mut self, mode: AuthMode) -> Self {
-        self.config.auth = mode;
-        self
-    }
-
-    /// A PEM RSA public key whose tokens strict mode also accepts.
-    pub fn jwt_public_key(mut self, pem: impl Into<String>) -> Self {
-        self.config.jwt_public_key_pems.push(pem.into());
-        self
-    }
-
-    /// Base of the `next` link (default: `http://` + the request's `Host`).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.config.base_url = Some(url.into().trim_end_matches('/').to_owned());
-        self
-    }
-
-    /// Production's visibility lag (default: none; production: 30 s).
-    pub fn visibility_lag(mut self, lag: Duration) -> Self {
-        self.config.visibility_lag = lag;
-        self
-    }
-
-    /// A bearer token `/_mock` requires over HTTP (the handle's own methods need none).
-    pub fn admin_token(mut self, secret: impl Into<String>) -> Self {
-        self.config.admin_token = Some(secret.into());
-        self
-    }
-
-    /// How many requests the journal keeps (default 10 000).
-    pub fn journal_cap(mut self, cap: usize) -> Self {
-        self.config.journal_cap = cap;
-        self
-    }
-
-    /// Starts the server; panics with the reason if it cannot (a bad fixture, say).
-    pub async fn start(self) -> MockServer {
-        self.try_start()
-            .await
-            .unwrap_or_else(|e| panic!("altinn-events-mock did not start: {e}"))
-    }
-
-    /// Starts the server, or says why it could not.
-    pub async fn try_start(self) -> Result<MockServer, StartError> {
-        let (ready, launched) = self.launch()?;
-        let state = ready.await.map_err(|_| lost_thread())??;
-        Ok(launched.into_server(state))
-    }
-
-    /// Starts the server from synchronous code (a plain `#[test]`); panics if it cannot.
-    /// Inside an async runtime use [`MockServerBuilder::start`].
-    pub fn start_blocking(self) -> MockServer {
-        self.try_start_blocking()
-            .unwrap_or_else(|e| panic!("altinn-events-mock did not start: {e}"))
-    }
-
-    /// [`MockServerBuilder::start_blocking`], or says why it could not start.
-    pub fn try_start_blocking(self) -> Result<MockServer, StartError> {
-        let (ready, launched) = self.launch()?;
-        let state = ready.blocking_recv().map_err(|_| lost_thread())??;
-        Ok(launched.into_server(state))
-    }
-
-    /// Starts the server's thread; the receiver reports once it accepts, or why it failed.
-    fn launch(self) -> Result<(Ready, Launched), StartError> {
-        let mut config = self.config;
-        for (index, value) in self.events.into_iter().enumerate() {
-            let event = Event::from_json(value)
-                .map_err(|error| StartError::Config(InvalidEvent { index, error }.to_string()))?;
-            config.events.push(event);
-        }
-        config.host = "127.0.0.1".into();
-        config.port = 0;
-        let (ready_tx, ready_rx) = oneshot::channel();
-        let (stop_tx, stop_rx) = oneshot::channel::<Duration>();
-        let thread = std::thread::Builder::new()
-            .name("altinn-events-mock".into())
-            .spawn(move || run_server(config, ready_tx, stop_rx))
-            .map_err(|e| StartError::Config(format!("cannot start the server thread: {e}")))?;
-        Ok((
-            ready_rx,
-            Launched {
-                stop: stop_tx,
-                thread,
-            },
-        ))
-    }
-}
-
-/// Where the server thread reports that it accepts, or why it could not start.
-type Ready = oneshot::Receiver<Result<Arc<AppState>, StartError>>;
-
-/// A server thread that has not reported yet.
-struct Launched {
-    stop: oneshot::Sender<Duration>,
-    thread: JoinHandle<()>,
-}
-
-impl Launched {
-    fn into_server(self, state: Arc<AppState>) -> MockServer {
-        MockServer {
-            url: format!("http://{}", state.local_addr),
-            state,
-            stop: Some(self.stop),
-            thread: Some(self.thread),
-        }
-    }
-}
-
-fn lost_thread() -> StartError {
-    StartError::Config("the server thread ended before it started serving".into())
-}
-
-/// The server thread: its own runtime, bind, report, serve until told to stop.
-fn run_server(
-    config: ServerConfig,
-    ready: oneshot::Sender<Result<Arc<AppState>, StartError>>,
-    stop: oneshot::Receiver<Duration>,
-) {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            let _ = ready.send(Err(StartError::Config(format!(
-                "cannot start a runtime: {e}"
-            ))));
-            return;
-        }
-    };
-    runtime.block_on(async move {
-        let server = match config.bind().await {
-            Ok(server) => server,
-            Err(error) => {
-                let _ = ready.send(Err(error));
-                return;
-            }
-        };
-        if ready.send(Ok(Arc::clone(server.state()))).is_err() {
-            return;
-        }
-        // A dropped handle (or one that panicked) stops the server at once.
-        server
-            .serve_until(async move { stop.await.unwrap_or(Duration::ZERO) })
-            .await;
-    });
-    // Dropping the runtime cancels every connection task, closing its socket.
-    drop(runtime);
-}
 
 impl MockServer {
     /// A server with an empty store and production's strict auth.
