@@ -49,7 +49,7 @@ fn answer(raw_query: &str) -> usize {
     let params = QueryParams::parse(raw_query);
     let bound = bind(&params, &[]).expect("binds");
     let query = EventQuery::plan("ttd", "apps-test", &bound, store()).expect("plans");
-    let page = query.run(store(), "ttd", Utc::now()).expect("runs");
+    let page = query.run(store(), "ttd", Some(Utc::now())).expect("runs");
     render_page(&page).len()
 }
 

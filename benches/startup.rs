@@ -1,5 +1,5 @@
-//! Time from `MockServer::start_blocking()` to the first answered request, and to a dropped
-//! (closed) server. Run with `cargo bench --bench startup`.
+//! Time from `MockServer::start().await` (and `start_blocking()`) to the first answered
+//! request, and to a dropped (closed) server. Run with `cargo bench --bench startup`.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -39,5 +39,20 @@ fn start_answer_and_drop(bencher: divan::Bencher) {
         let server = MockServer::start_blocking();
         first_request(server.url());
         drop(server);
+    });
+}
+
+#[divan::bench(sample_count = 200)]
+fn start_await_to_first_answered_request(bencher: divan::Bencher) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    bencher.bench_local(|| {
+        runtime.block_on(async {
+            let server = MockServer::start().await;
+            first_request(server.url());
+            server
+        })
     });
 }

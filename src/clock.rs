@@ -23,9 +23,11 @@ impl Clock {
         *self.offset.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The clock's current time; moved past the end of time, it stays at the end.
+    /// The clock's current time, kept within what .NET's `DateTimeOffset` can hold (years 1
+    /// to 9999): moved past either end, it stays there, so every event it stamps is one
+    /// production could have written.
     pub fn now(&self) -> DateTime<Utc> {
-        shift(Utc::now(), self.offset())
+        shift(Utc::now(), self.offset()).clamp(earliest(), latest())
     }
 
     /// Moves the clock forward (or back, for a negative `by`); it keeps running from there.
@@ -48,6 +50,16 @@ impl Clock {
     pub fn reset(&self) {
         *self.offset.write().unwrap_or_else(PoisonError::into_inner) = TimeDelta::zero();
     }
+}
+
+/// The earliest time .NET can hold: 0001-01-01T00:00:00Z.
+pub fn earliest() -> DateTime<Utc> {
+    DateTime::from_timestamp(-62_135_596_800, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// The latest time .NET can hold: 9999-12-31T23:59:59.9999999Z.
+pub fn latest() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_300_799, 999_999_900).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// `time` moved by `by`, held at the ends of the representable range instead of overflowing
@@ -80,10 +92,18 @@ mod tests {
         let clock = Clock::system();
         clock.advance(TimeDelta::MAX);
         clock.advance(TimeDelta::MAX);
-        assert_eq!(clock.now(), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(clock.now(), latest());
+        assert_eq!(
+            crate::event::format_event_time(clock.now()),
+            "9999-12-31T23:59:59.9999999Z"
+        );
         clock.reset();
         clock.advance(TimeDelta::MIN);
-        assert_eq!(clock.now(), DateTime::<Utc>::MIN_UTC);
+        assert_eq!(clock.now(), earliest());
+        assert_eq!(
+            crate::event::format_event_time(clock.now()),
+            "0001-01-01T00:00:00Z"
+        );
         assert_eq!(shift(Utc::now(), -TimeDelta::MAX), DateTime::<Utc>::MIN_UTC);
     }
 

@@ -175,7 +175,8 @@ pub fn parse_as(origin: &Path, text: &str, format: Format) -> Result<Fixtures, F
     }
 }
 
-fn json_reason(error: &serde_json::Error) -> String {
+/// serde_json's reason without the position it appends (callers say where).
+pub(crate) fn json_reason(error: &serde_json::Error) -> String {
     // serde_json appends " at line L column C", which the location already says.
     let text = error.to_string();
     match text.rfind(" at line ") {

@@ -6,6 +6,8 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use hyper::header::HeaderValue;
+use hyper::{HeaderMap, Method, Uri};
 use serde::Serialize;
 
 /// Which endpoint a request reached.
@@ -50,6 +52,43 @@ pub struct JournalEntry {
     pub next: Option<String>,
 }
 
+/// A request as the handler hands it over: shared buffers, no text made yet. Entries are
+/// rendered as text only when someone reads the journal, which keeps recording off the cost
+/// of every request.
+#[derive(Debug, Clone)]
+pub(crate) struct RecordedRequest {
+    pub received_at: DateTime<Utc>,
+    pub method: Method,
+    pub uri: Uri,
+    pub headers: HeaderMap,
+    pub route: RouteKind,
+    pub status: u16,
+    pub events: Option<usize>,
+    pub next: Option<HeaderValue>,
+}
+
+impl RecordedRequest {
+    fn to_entry(&self, id: u64) -> JournalEntry {
+        let latin1 = |bytes: &[u8]| bytes.iter().map(|&b| char::from(b)).collect::<String>();
+        JournalEntry {
+            id,
+            received_at: self.received_at,
+            method: self.method.to_string(),
+            path: self.uri.path().to_owned(),
+            query: self.uri.query().map(str::to_owned),
+            headers: self
+                .headers
+                .iter()
+                .map(|(name, value)| (name.to_string(), latin1(value.as_bytes())))
+                .collect(),
+            route: self.route,
+            status: self.status,
+            events: self.events,
+            next: self.next.as_ref().map(|value| latin1(value.as_bytes())),
+        }
+    }
+}
+
 /// Default number of entries kept.
 pub const DEFAULT_JOURNAL_CAP: usize = 10_000;
 
@@ -58,14 +97,18 @@ pub const DEFAULT_JOURNAL_CAP: usize = 10_000;
 pub struct Journal {
     inner: Mutex<Inner>,
     arrived: Condvar,
+    /// Wakes async waiters (a `Condvar` would block their runtime); nearly free without any.
+    query_arrived: tokio::sync::Notify,
 }
 
 #[derive(Debug)]
 struct Inner {
-    entries: VecDeque<JournalEntry>,
+    entries: VecDeque<(u64, RecordedRequest)>,
     cap: usize,
     next_id: u64,
     queries: u64,
+    /// Threads blocked in `wait_for_queries`: only then is a wake-up (a syscall) worth it.
+    waiters: usize,
 }
 
 impl Journal {
@@ -77,8 +120,10 @@ impl Journal {
                 cap,
                 next_id: 1,
                 queries: 0,
+                waiters: 0,
             }),
             arrived: Condvar::new(),
+            query_arrived: tokio::sync::Notify::new(),
         }
     }
 
@@ -86,27 +131,35 @@ impl Journal {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records `entry`, numbering it; the given `id` is ignored.
-    pub fn record(&self, mut entry: JournalEntry) {
+    /// Records `request`, numbering it.
+    pub(crate) fn record(&self, request: RecordedRequest) {
         let mut inner = self.lock();
-        entry.id = inner.next_id;
+        let id = inner.next_id;
         inner.next_id += 1;
-        if entry.route == RouteKind::Query {
+        if request.route == RouteKind::Query {
             inner.queries += 1;
         }
         if inner.cap > 0 {
             if inner.entries.len() >= inner.cap {
                 inner.entries.pop_front();
             }
-            inner.entries.push_back(entry);
+            inner.entries.push_back((id, request));
         }
+        let wake = inner.waiters > 0;
         drop(inner);
-        self.arrived.notify_all();
+        if wake {
+            self.arrived.notify_all();
+        }
+        self.query_arrived.notify_waiters();
     }
 
     /// The kept entries, oldest first.
     pub fn entries(&self) -> Vec<JournalEntry> {
-        self.lock().entries.iter().cloned().collect()
+        self.lock()
+            .entries
+            .iter()
+            .map(|(id, request)| request.to_entry(*id))
+            .collect()
     }
 
     /// How many query requests arrived since the start or the last clear.
@@ -120,6 +173,20 @@ impl Journal {
         inner.entries.clear();
         inner.next_id = 1;
         inner.queries = 0;
+    }
+
+    /// Completes once `count` query requests have arrived, without blocking a thread.
+    pub async fn until_queries(&self, count: u64) {
+        loop {
+            let arrived = self.query_arrived.notified();
+            tokio::pin!(arrived);
+            // Registered before the check, so an arrival in between is not missed.
+            arrived.as_mut().enable();
+            if self.query_count() >= count {
+                return;
+            }
+            arrived.await;
+        }
     }
 
     /// Blocks until `count` query requests have arrived, or `timeout` passes; returns how
@@ -136,11 +203,13 @@ impl Journal {
             if left.is_zero() {
                 return Err(inner.queries);
             }
+            inner.waiters += 1;
             inner = self
                 .arrived
                 .wait_timeout(inner, left)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
+            inner.waiters -= 1;
         }
         Ok(inner.queries)
     }
@@ -150,14 +219,12 @@ impl Journal {
 mod tests {
     use super::*;
 
-    fn entry(route: RouteKind) -> JournalEntry {
-        JournalEntry {
-            id: 0,
+    fn entry(route: RouteKind) -> RecordedRequest {
+        RecordedRequest {
             received_at: Utc::now(),
-            method: "GET".into(),
-            path: "/".into(),
-            query: None,
-            headers: Vec::new(),
+            method: Method::GET,
+            uri: Uri::from_static("/"),
+            headers: HeaderMap::new(),
             route,
             status: 200,
             events: None,

@@ -397,3 +397,67 @@ async fn wrong_methods_on_admin_paths_are_405() {
     let answer = server.get("/_mock/reset").await;
     assert_eq!((answer.status, answer.header("allow")), (405, Some("POST")));
 }
+
+#[tokio::test]
+async fn an_undeclared_ndjson_body_reports_the_bad_event_not_a_json_error() {
+    let server = server().await;
+    let body = format!("{}\n{}\n", event("a"), json!({"id": "bad"}));
+    let answer = post(&server, "/_mock/events", body, "application/json").await;
+    assert_eq!(answer.status, 400);
+    let detail = answer.json()["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.starts_with("line 2: required attribute `specversion` is missing"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
+async fn the_clock_stays_within_what_production_can_hold() {
+    let server = server().await;
+    let answer = post(
+        &server,
+        "/_mock/clock",
+        json!({"now": "+12000-01-01T00:00:00Z"}).to_string(),
+        "application/json",
+    )
+    .await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    let answer = post(
+        &server,
+        "/_mock/clock",
+        json!({"advance": "99999999999h"}).to_string(),
+        "application/json",
+    )
+    .await;
+    assert_eq!(answer.json()["now"], "9999-12-31T23:59:59.999999900Z");
+    let answer = post(
+        &server,
+        "/_mock/events",
+        json!([event("late")]).to_string(),
+        "application/json",
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    let listed = server.get("/_mock/events").await.json();
+    assert_eq!(
+        listed.as_array().unwrap().last().unwrap()["event"]["id"],
+        "late"
+    );
+}
+
+#[tokio::test]
+async fn the_admin_token_scheme_is_case_insensitive_and_a_refusal_says_bearer() {
+    let server = server_with(ServerConfig {
+        admin_token: Some("s3cret".into()),
+        ..ServerConfig::default()
+    })
+    .await;
+    let refused = server.get("/_mock/requests").await;
+    assert_eq!(refused.header("www-authenticate"), Some("Bearer"));
+    let lower = server
+        .get_with("/_mock/requests", |r| {
+            r.header("authorization", "bearer s3cret")
+        })
+        .await;
+    assert_eq!(lower.status, 200);
+}

@@ -5,7 +5,6 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use altinn_events_mock::MockServer;
-use altinn_events_mock::auth::AuthMode;
 use serde_json::{Value, json};
 
 const PUBLISHERS: usize = 4;
@@ -23,6 +22,8 @@ fn source(publisher: usize, n: usize) -> String {
 /// as an app does.
 async fn publish(server_url: String, handle: &MockServer, publisher: usize) {
     let client = reqwest::Client::new();
+    let token = handle.token("ttd");
+    let access_token = handle.platform_access_token("ttd/busy-app").expect("token");
     let mut n = 0;
     while n < EVENTS_PER_PUBLISHER {
         if publisher.is_multiple_of(2) {
@@ -50,6 +51,8 @@ async fn publish(server_url: String, handle: &MockServer, publisher: usize) {
             });
             let response = client
                 .post(format!("{server_url}/events/api/v1/app"))
+                .bearer_auth(&token)
+                .header("PlatformAccessToken", &access_token)
                 .json(&body)
                 .send()
                 .await
@@ -99,7 +102,21 @@ async fn poll(events_url: String, token: String, page_size: usize) -> Vec<String
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pollers_see_every_event_exactly_once_in_order_while_publishers_append() {
-    let server = std::sync::Arc::new(MockServer::builder().auth(AuthMode::Off).start().await);
+    run(MockServer::builder().start().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_holds_behind_a_visibility_lag() {
+    run(MockServer::builder()
+        .visibility_lag(Duration::from_millis(200))
+        .start()
+        .await)
+    .await;
+}
+
+/// Strict auth throughout: pollers with service-owner tokens, apps with access tokens.
+async fn run(server: MockServer) {
+    let server = std::sync::Arc::new(server);
     let events_url = server.events_url("ttd", "busy-app");
     let pollers: Vec<_> = (0..POLLERS)
         .map(|i| {

@@ -336,3 +336,63 @@ async fn tokens_from_the_handle_are_accepted_in_strict_mode() {
         .unwrap();
     assert_eq!(published.status(), 201);
 }
+
+#[tokio::test]
+async fn setting_the_clock_back_hides_nothing_when_there_is_no_lag() {
+    let server = MockServer::builder().events([event("start")]).start().await;
+    server.publish([event("later")]).unwrap();
+    server.set_clock(Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap());
+    assert_eq!(ids(&server, "after=x").await, ["start", "later"]);
+}
+
+#[tokio::test]
+async fn the_builder_s_extra_key_is_trusted_in_strict_mode_and_the_journal_cap_holds() {
+    let server = MockServer::builder()
+        .events([event("e1")])
+        .jwt_public_key(include_str!("keys/other-team-public-key.pem"))
+        .journal_cap(1)
+        .start()
+        .await;
+    let key =
+        jsonwebtoken::EncodingKey::from_rsa_pem(include_bytes!("keys/other-team-signing-key.pem"))
+            .unwrap();
+    let claims = json!({"urn:altinn:org": "ttd", "exp": Utc::now().timestamp() + 600});
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &claims,
+        &key,
+    )
+    .unwrap();
+    let client = reqwest::Client::new();
+    let url = format!("{}?after=x", server.events_url("ttd", "apps-test"));
+    for _ in 0..2 {
+        let answer = client.get(&url).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(answer.status(), 200);
+    }
+    assert_eq!(server.received_requests().len(), 1, "capped at one");
+    assert_eq!(server.received_requests()[0].id, 2, "the newest kept");
+}
+
+#[tokio::test]
+async fn an_abandoned_wait_costs_nothing_and_an_endless_one_still_returns() {
+    let server = MockServer::start().await;
+    // Given up after 10 ms: the wait's task is cancelled with it.
+    let abandoned = tokio::time::timeout(
+        Duration::from_millis(10),
+        server.wait_for_requests(1, Duration::MAX),
+    )
+    .await;
+    assert!(abandoned.is_err());
+    let url = format!("{}?after=x", server.events_url("ttd", "apps-test"));
+    let token = server.token("ttd");
+    let client = tokio::spawn(async move {
+        reqwest::Client::new()
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    });
+    server.wait_for_requests(1, Duration::MAX).await.unwrap();
+    client.await.unwrap();
+}

@@ -202,3 +202,77 @@ async fn the_query_path_does_not_take_posts_nor_the_publish_path_gets() {
     let answer = server.get(PUBLISH).await;
     assert_eq!((answer.status, answer.header("allow")), (405, Some("POST")));
 }
+
+async fn post_raw(server: &TestServer, content_type: Option<&str>, body: &str) -> common::Answer {
+    let token = server.token("org=ttd").await;
+    let access = server.token("app=ttd/apps-test").await;
+    let mut request = server
+        .client
+        .post(server.url(PUBLISH))
+        .bearer_auth(token)
+        .header("PlatformAccessToken", access)
+        .body(body.to_owned());
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    server.send(request).await
+}
+
+#[tokio::test]
+async fn no_content_type_is_415_because_no_formatter_can_read_the_body() {
+    let server = server(AuthMode::Strict).await;
+    let answer = post_raw(&server, None, &app_event(SOURCE).to_string()).await;
+    assert_eq!(answer.status, 415);
+    assert_eq!(
+        answer.content_type(),
+        Some("application/problem+json; charset=utf-8")
+    );
+}
+
+#[tokio::test]
+async fn property_names_match_in_any_case_and_a_repeated_one_takes_its_last_value() {
+    let server = server(AuthMode::Strict).await;
+    let body = format!(
+        r#"{{"Source":"{SOURCE}","SpecVersion":"1.0","TYPE":"app.instance.created","subject":"x","subject":"/party/1337"}}"#
+    );
+    let answer = post_raw(&server, Some("application/json"), &body).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    assert_eq!(answer.header("location"), Some("/party/1337"));
+}
+
+#[tokio::test]
+async fn a_null_body_or_a_wrongly_typed_property_names_its_model_state_key() {
+    let server = server(AuthMode::Strict).await;
+    let null = post_raw(&server, Some("application/json"), "null").await;
+    assert_eq!(
+        null.json()["errors"][""][0],
+        "A non-empty request body is required."
+    );
+    let wrong = post_raw(&server, Some("application/json"), r#"{"type": 5}"#).await;
+    assert!(
+        wrong.json()["errors"]["$.type"].is_array(),
+        "{}",
+        wrong.body
+    );
+}
+
+#[tokio::test]
+async fn a_subject_that_cannot_be_a_location_header_is_stored_then_answered_500() {
+    let server = server(AuthMode::Strict).await;
+    let mut body = app_event(SOURCE);
+    body["subject"] = json!("/party/æ");
+    let answer = publish_as(&server, Some("ttd/apps-test"), &body).await;
+    assert_eq!(answer.status, 500);
+    let page = server
+        .get("/events/api/v1/app/ttd/apps-test?after=shared-id")
+        .await;
+    assert_eq!(page.event_ids().len(), 3, "stored before the header failed");
+}
+
+#[tokio::test]
+async fn dot_segments_in_the_source_are_resolved_before_the_app_check() {
+    let server = server(AuthMode::Strict).await;
+    let dotted = SOURCE.replace("/ttd/apps-test/", "/ttd/other/../apps-test/");
+    let answer = publish_as(&server, Some("ttd/apps-test"), &app_event(&dotted)).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+}

@@ -97,15 +97,15 @@ pub struct Authenticator {
     trusted_keys: Vec<DecodingKey>,
     signing_key: EncodingKey,
     validation: Validation,
-    verified: Arc<Mutex<HashMap<String, VerifiedToken>>>,
+    verified: Arc<Mutex<HashMap<String, Arc<VerifiedToken>>>>,
 }
 
 /// What a signature check established about a token. Checking an RSA signature costs far more
 /// than answering a page, and a client sends the same token for its whole session, so strict
 /// mode remembers each good signature and re-checks only the lifetime, which can change.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct VerifiedToken {
-    org: Option<String>,
+    claims: Map<String, Value>,
     exp: i64,
     nbf: Option<i64>,
 }
@@ -178,6 +178,28 @@ impl Authenticator {
     /// The org claim of a token signed by a trusted key and within its lifetime (zero
     /// leeway), or `None` for a token that fails either check.
     fn verified_org(&self, token: &str) -> Option<Option<String>> {
+        self.verified_claims(token)
+            .map(|known| org_claim(&known.claims))
+    }
+
+    /// Checks a `PlatformAccessToken` as strictly as `strict` checks tokens and returns what
+    /// production keeps of it: `{issuer}/{urn:altinn:app}`, e.g. `ttd/apps-test`.
+    pub fn verify_access_token(&self, token: &str) -> Option<String> {
+        let known = self.verified_claims(token)?;
+        let text = |name: &str| {
+            known
+                .claims
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Some(format!("{}/{}", text("iss"), text("urn:altinn:app")))
+    }
+
+    /// The claims of a token signed by a trusted key and within its lifetime, from memory when
+    /// its signature was checked before.
+    fn verified_claims(&self, token: &str) -> Option<Arc<VerifiedToken>> {
         let now = jsonwebtoken::get_current_timestamp() as i64;
         let remembered = self
             .verified
@@ -187,42 +209,24 @@ impl Authenticator {
             .cloned();
         if let Some(known) = remembered {
             let alive = known.exp >= now && known.nbf.is_none_or(|nbf| nbf <= now);
-            return alive.then_some(known.org);
+            return alive.then_some(known);
         }
         let claims = self.trusted_keys.iter().find_map(|key| {
             jsonwebtoken::decode::<Map<String, Value>>(token, key, &self.validation)
                 .ok()
                 .map(|data| data.claims)
         })?;
-        let known = VerifiedToken {
-            org: org_claim(&claims),
+        let known = Arc::new(VerifiedToken {
             exp: claims.get("exp").and_then(timestamp)?,
             nbf: claims.get("nbf").and_then(timestamp),
-        };
+            claims,
+        });
         let mut verified = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
         if verified.len() >= VERIFIED_TOKENS_KEPT {
             verified.clear();
         }
-        verified.insert(token.to_owned(), known.clone());
-        Some(known.org)
-    }
-
-    /// Checks a `PlatformAccessToken` as strictly as `strict` checks tokens and returns what
-    /// production keeps of it: `{issuer}/{urn:altinn:app}`, e.g. `ttd/apps-test`.
-    pub fn verify_access_token(&self, token: &str) -> Option<String> {
-        let claims = self.trusted_keys.iter().find_map(|key| {
-            jsonwebtoken::decode::<Map<String, Value>>(token, key, &self.validation)
-                .ok()
-                .map(|data| data.claims)
-        })?;
-        let text = |name: &str| {
-            claims
-                .get(name)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        Some(format!("{}/{}", text("iss"), text("urn:altinn:app")))
+        verified.insert(token.to_owned(), Arc::clone(&known));
+        Some(known)
     }
 
     /// Mints a token this server accepts in every mode.

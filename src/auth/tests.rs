@@ -165,11 +165,17 @@ fn a_remembered_signature_still_expires() {
     let token = ttd_token(&auth);
     assert_eq!(auth.authenticate(&bearer(&token)), ttd());
     // Pretend the clock moved past `exp`: the remembered token must be refused.
-    auth.verified.lock().unwrap().get_mut(&token).unwrap().exp = 0;
+    let remember = |exp: i64, nbf: Option<i64>| {
+        let mut verified = auth.verified.lock().unwrap();
+        let claims = verified[&token].claims.clone();
+        verified.insert(token.clone(), Arc::new(VerifiedToken { claims, exp, nbf }));
+    };
+    remember(0, None);
     assert_eq!(auth.authenticate(&bearer(&token)), Err(Unauthenticated));
-    auth.verified.lock().unwrap().get_mut(&token).unwrap().exp = i64::MAX;
-    auth.verified.lock().unwrap().get_mut(&token).unwrap().nbf = Some(i64::MAX);
+    remember(i64::MAX, Some(i64::MAX));
     assert_eq!(auth.authenticate(&bearer(&token)), Err(Unauthenticated));
+    remember(i64::MAX, None);
+    assert_eq!(auth.authenticate(&bearer(&token)), ttd());
 }
 
 #[test]

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 mod published;
 
-pub use published::{AppEventRequest, PublishRejection};
+pub use published::{AppEventRequest, BodyBindingError, PublishRejection};
 pub use source::{
     AppSource, ReadAccess, absolute_path, app_resource, is_absolute_uri, parse_app_source,
 };

@@ -5,21 +5,19 @@
 //! `resource` and `resourceinstance` from the source path, and drops `data`.
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::source::absolute_path;
 use super::{Event, format_event_time, truncate_to_ticks};
 
 /// What an app sends to publish an event.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppEventRequest {
     /// The instance URI, `https://{org}.apps.{env}/{org}/{app}/instances/{partyId}/{guid}`.
     pub source: Option<String>,
     /// The CloudEvents version; production only requires it to be present.
     pub specversion: Option<String>,
     /// The event type, e.g. `app.instance.created`.
-    #[serde(rename = "type")]
     pub event_type: Option<String>,
     /// `/party/{partyId}`.
     pub subject: Option<String>,
@@ -51,7 +49,78 @@ impl std::fmt::Display for PublishRejection {
 
 impl std::error::Error for PublishRejection {}
 
+/// A body that does not bind: the model-state key and ASP.NET Core's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyBindingError {
+    /// `""` for a missing body, `$` for one that is not an object, `$.type` and so on for a
+    /// property of the wrong JSON type.
+    pub key: &'static str,
+    /// The message, modelled on System.Text.Json's.
+    pub message: String,
+}
+
+const EMPTY_BODY: &str = "A non-empty request body is required.";
+
 impl AppEventRequest {
+    /// Binds a request body as production does: System.Text.Json with ASP.NET Core's web
+    /// defaults, so property names match in any case and a repeated property's last value
+    /// wins; `data`, `dataschema` and unknown properties are not kept.
+    pub fn from_json_body(body: &[u8]) -> Result<AppEventRequest, BodyBindingError> {
+        let fail = |key: &'static str, message: String| BodyBindingError { key, message };
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Err(fail("", EMPTY_BODY.into()));
+        }
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            fail(
+                "$",
+                format!(
+                    "The request body is not valid JSON ({}). Path: $ | LineNumber: {} | BytePositionInLine: {}.",
+                    crate::fixtures::json_reason(&e),
+                    e.line().saturating_sub(1),
+                    e.column()
+                ),
+            )
+        })?;
+        let properties = match value {
+            Value::Null => return Err(fail("", EMPTY_BODY.into())),
+            Value::Object(properties) => properties,
+            _ => {
+                return Err(fail(
+                    "$",
+                    "The JSON value could not be converted to Altinn.Platform.Events.Models.AppCloudEventRequestModel. Path: $ | LineNumber: 0 | BytePositionInLine: 1.".into(),
+                ));
+            }
+        };
+        let mut request = AppEventRequest::default();
+        for (name, value) in properties {
+            let (slot, key, target) = match name.to_ascii_lowercase().as_str() {
+                "source" => (&mut request.source, "$.source", "System.Uri"),
+                "specversion" => (&mut request.specversion, "$.specversion", "System.String"),
+                "type" => (&mut request.event_type, "$.type", "System.String"),
+                "subject" => (&mut request.subject, "$.subject", "System.String"),
+                "alternativesubject" => (
+                    &mut request.alternativesubject,
+                    "$.alternativesubject",
+                    "System.String",
+                ),
+                _ => continue,
+            };
+            *slot = match value {
+                Value::Null => None,
+                Value::String(text) => Some(text),
+                _ => {
+                    return Err(fail(
+                        key,
+                        format!(
+                            "The JSON value could not be converted to {target}. Path: {key} | LineNumber: 0 | BytePositionInLine: 1."
+                        ),
+                    ));
+                }
+            };
+        }
+        Ok(request)
+    }
+
     /// A request for an event of `event_type` about `subject`, from `source`.
     pub fn new(source: &str, subject: &str, event_type: &str) -> AppEventRequest {
         AppEventRequest {
@@ -148,6 +217,26 @@ mod tests {
         let event = request.into_event("x", now()).unwrap();
         assert_eq!(event.resource(), Some("urn:altinn:resource:app__"));
         assert!(event.json().contains(r#""resourceinstance":"/""#));
+    }
+
+    #[test]
+    fn binds_names_in_any_case_and_the_last_of_a_repeated_name() {
+        let body = br#"{"Source":"s","SpecVersion":"1.0","TYPE":"t","subject":"x","subject":"/party/1","data":{"a":1}}"#;
+        let request = AppEventRequest::from_json_body(body).unwrap();
+        assert_eq!(request.source.as_deref(), Some("s"));
+        assert_eq!(request.event_type.as_deref(), Some("t"));
+        assert_eq!(request.subject.as_deref(), Some("/party/1"));
+    }
+
+    #[test]
+    fn reports_bodies_that_do_not_bind_under_model_state_keys() {
+        let key = |body: &[u8]| AppEventRequest::from_json_body(body).unwrap_err().key;
+        assert_eq!(key(b""), "");
+        assert_eq!(key(b"null"), "");
+        assert_eq!(key(b"{nope"), "$");
+        assert_eq!(key(b"[1]"), "$");
+        assert_eq!(key(br#"{"type": 5}"#), "$.type");
+        assert_eq!(key(br#"{"source": {}}"#), "$.source");
     }
 
     #[test]

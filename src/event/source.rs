@@ -3,22 +3,25 @@
 //! Two places in production split the source path on `/`: deriving `resource` and
 //! `resourceinstance` when an app publishes (`AbsolutePath`, more than five parts), and the
 //! authorization filter (`PathAndQuery`, exactly six parts, org in the second). Both are
-//! reproduced on the raw text, without normalising the URI.
+//! reproduced on the text with `.` and `..` resolved as .NET's `Uri` resolves them; other
+//! normalisation (host case, default ports, escapes) does not touch the path split.
+
+use std::borrow::Cow;
 
 /// The org and instance parts of an app instance source,
 /// `…/{org}/{app}/instances/{partyId}/{guid}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppSource<'a> {
-    pub org: &'a str,
-    pub app: &'a str,
-    pub party_id: &'a str,
-    pub instance_guid: &'a str,
+pub struct AppSource {
+    pub org: String,
+    pub app: String,
+    pub party_id: String,
+    pub instance_guid: String,
 }
 
-impl AppSource<'_> {
+impl AppSource {
     /// `urn:altinn:resource:app_{org}_{app}`, the resource production derives.
     pub fn resource(&self) -> String {
-        app_resource(self.org, self.app)
+        app_resource(&self.org, &self.app)
     }
 
     /// `{partyId}/{guid}`, the resource instance production derives.
@@ -34,7 +37,7 @@ pub fn app_resource(org: &str, app: &str) -> String {
 
 /// Path and query of an absolute URI, or `None` for a relative reference.
 struct UriTail<'a> {
-    path: &'a str,
+    path: Cow<'a, str>,
     query: Option<&'a str>,
 }
 
@@ -58,7 +61,37 @@ fn split_absolute_uri(uri: &str) -> Option<UriTail<'_>> {
         Some((path, query)) => (path, Some(query)),
         None => (rest, None),
     };
+    // .NET's `Uri` resolves `.` and `..` in a hierarchical path.
+    let path = if path.starts_with('/') {
+        remove_dot_segments(path)
+    } else {
+        Cow::Borrowed(path)
+    };
     Some(UriTail { path, query })
+}
+
+/// RFC 3986's dot-segment removal: `/ttd/x/../apps-test` is `/ttd/apps-test`.
+fn remove_dot_segments(path: &str) -> Cow<'_, str> {
+    let segments: Vec<&str> = path.split('/').collect();
+    if !segments.iter().any(|s| *s == "." || *s == "..") {
+        return Cow::Borrowed(path);
+    }
+    let mut kept: Vec<&str> = Vec::new();
+    let last = segments.len() - 1;
+    for (i, segment) in segments.iter().enumerate().skip(1) {
+        match *segment {
+            "." | ".." => {
+                if *segment == ".." {
+                    kept.pop();
+                }
+                if i == last {
+                    kept.push("");
+                }
+            }
+            other => kept.push(other),
+        }
+    }
+    Cow::Owned(format!("/{}", kept.join("/")))
 }
 
 /// Whether `uri` is absolute (has a scheme). .NET throws on the path of a relative `Uri`.
@@ -67,14 +100,18 @@ pub fn is_absolute_uri(uri: &str) -> bool {
 }
 
 /// The path of an absolute URI (`AbsolutePath`: `/` when empty), or `None` for a relative one.
-pub fn absolute_path(uri: &str) -> Option<&str> {
+pub fn absolute_path(uri: &str) -> Option<Cow<'_, str>> {
     let path = split_absolute_uri(uri)?.path;
-    Some(if path.is_empty() { "/" } else { path })
+    Some(if path.is_empty() {
+        Cow::Borrowed("/")
+    } else {
+        path
+    })
 }
 
 /// Reads `…/{org}/{app}/instances/{partyId}/{guid}` as production does when an app publishes:
 /// the path split on `/` must have more than five parts (the literal `instances` is not checked).
-pub fn parse_app_source(source: &str) -> Option<AppSource<'_>> {
+pub fn parse_app_source(source: &str) -> Option<AppSource> {
     let tail = split_absolute_uri(source)?;
     // .NET's AbsolutePath is "/" for an authority with an empty path.
     let parts: Vec<&str> = tail.path.split('/').collect();
@@ -82,10 +119,10 @@ pub fn parse_app_source(source: &str) -> Option<AppSource<'_>> {
         return None;
     }
     Some(AppSource {
-        org: parts[1],
-        app: parts[2],
-        party_id: parts[4],
-        instance_guid: parts[5],
+        org: parts[1].to_owned(),
+        app: parts[2].to_owned(),
+        party_id: parts[4].to_owned(),
+        instance_guid: parts[5].to_owned(),
     })
 }
 
@@ -108,7 +145,11 @@ impl ReadAccess {
         let Some(tail) = split_absolute_uri(source) else {
             return ReadAccess::Fails;
         };
-        let path = if tail.path.is_empty() { "/" } else { tail.path };
+        let path = if tail.path.is_empty() {
+            "/"
+        } else {
+            &tail.path
+        };
         let path_and_query = match tail.query {
             Some(query) => format!("{path}?{query}"),
             None => path.to_owned(),
@@ -139,6 +180,17 @@ mod tests {
             parts.resource_instance(),
             "50019855/f21e491f-f862-4776-b81f-725657ef0a18"
         );
+    }
+
+    #[test]
+    fn resolves_dot_segments_as_dotnet_does() {
+        let source = "https://ttd.apps.altinn.no/ttd/x/../apps-test/./instances/1/g";
+        assert_eq!(
+            parse_app_source(source).unwrap().resource(),
+            "urn:altinn:resource:app_ttd_apps-test"
+        );
+        assert_eq!(absolute_path("https://h/a/b/..").as_deref(), Some("/a/"));
+        assert_eq!(absolute_path("https://h/../a").as_deref(), Some("/a"));
     }
 
     #[test]

@@ -84,8 +84,10 @@ pub fn admit(state: &AppState, route: MockRoute, parts: &Parts) -> Result<(), Pr
             .headers
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim);
+            .and_then(|value| {
+                let (scheme, token) = value.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            });
         if presented != Some(secret.as_str()) {
             return Err(Problem::AdminUnauthorized);
         }
@@ -210,17 +212,12 @@ fn store_events(state: &AppState, parts: &Parts, body: &Bytes) -> Result<HttpRes
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.to_ascii_lowercase().contains("ndjson"));
     let origin = std::path::Path::new("request body");
-    let parsed = if declared_ndjson {
-        fixtures::parse_as(origin, text, Format::Ndjson)
+    let format = if declared_ndjson || looks_like_ndjson(text) {
+        Format::Ndjson
     } else {
-        // Several JSON objects on separate lines are NDJSON even without the content type.
-        fixtures::parse_as(origin, text, Format::Json).or_else(|json_error| {
-            fixtures::parse_as(origin, text, Format::Ndjson)
-                .ok()
-                .filter(|fixtures| fixtures.events.len() > 1)
-                .ok_or(json_error)
-        })
+        Format::Json
     };
+    let parsed = fixtures::parse_as(origin, text, format);
     let fixtures = parsed.map_err(|error| {
         let place = if error.location.is_empty() {
             String::new()
@@ -237,6 +234,16 @@ fn store_events(state: &AppState, parts: &Parts, body: &Bytes) -> Result<HttpRes
         StatusCode::OK,
         &json!({ "sequenceNumbers": sequence_numbers }),
     ))
+}
+
+/// Several lines that each hold an object: NDJSON, even without its content type.
+fn looks_like_ndjson(text: &str) -> bool {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    lines.len() > 1 && lines.iter().all(|line| line.starts_with('{'))
 }
 
 fn clock_response(state: &AppState) -> HttpResponse {
@@ -262,7 +269,15 @@ fn set_clock(state: &AppState, body: &Bytes) -> Result<HttpResponse, Problem> {
     })?;
     match (change.advance, change.now) {
         (Some(advance), None) => state.clock.advance(signed_duration(&advance)?),
-        (None, Some(now)) => state.clock.set(now),
+        (None, Some(now)) if (crate::clock::earliest()..=crate::clock::latest()).contains(&now) => {
+            state.clock.set(now)
+        }
+        (None, Some(now)) => {
+            return Err(Problem::MockBadRequest(format!(
+                "{} is outside what production can hold (years 1 to 9999)",
+                format_rfc3339(now)
+            )));
+        }
         _ => {
             return Err(Problem::MockBadRequest(
                 "give exactly one of \"advance\" and \"now\"".into(),

@@ -3,8 +3,8 @@
 use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
 use hyper::{HeaderMap, StatusCode, Uri};
 
+use super::AppState;
 use super::problem::{HttpResponse, Problem, with_body};
-use super::{AppState, PageLength};
 use crate::auth::Caller;
 use crate::query::{
     self, EventQuery, QueryParams, is_valid_header_value, next_link, render_page, request_path,
@@ -12,14 +12,15 @@ use crate::query::{
 
 const CLOUDEVENTS_JSON: &str = "application/cloudevents+json; charset=utf-8";
 
-/// Answers one query for the events of app `org`/`app`.
+/// Answers one query for the events of app `org`/`app`; also says how many events the page
+/// holds.
 pub fn query_app_events(
     state: &AppState,
     uri: &Uri,
     headers: &HeaderMap,
     org: &str,
     app: &str,
-) -> Result<HttpResponse, Problem> {
+) -> Result<(HttpResponse, usize), Problem> {
     // A: authentication runs before anything else.
     let caller = state
         .auth
@@ -46,11 +47,12 @@ pub fn query_app_events(
     };
     // Rules 1–9, selection and the authorization filter.
     let query = EventQuery::plan(org, app, &bound, &state.store)?;
-    let registered_by = crate::clock::shift(state.clock.now(), -state.visibility_lag);
+    // With no lag nothing is hidden, even events registered "after" a clock set back.
+    let registered_by = (!state.visibility_lag.is_zero())
+        .then(|| crate::clock::shift(state.clock.now(), -state.visibility_lag));
     let page = query.run(&state.store, &caller_org, registered_by)?;
 
     let mut response = with_body(StatusCode::OK, CLOUDEVENTS_JSON, render_page(&page));
-    response.extensions_mut().insert(PageLength(page.len()));
     if let Some(last) = page.last() {
         let base = base_url(state, headers);
         let link = next_link(&base, &request_path(uri.path()), last.event.id(), &params);
@@ -61,7 +63,7 @@ pub fn query_app_events(
             .ok_or(Problem::Unhandled)?;
         response.headers_mut().insert("next", value);
     }
-    Ok(response)
+    Ok((response, page.len()))
 }
 
 /// `--base-url`, or `http://` + the request's `Host`.

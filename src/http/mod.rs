@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use hyper::body::Incoming;
 use hyper::http::request::Parts;
 use hyper::{Method, Request};
@@ -26,9 +26,9 @@ pub use trace::TraceContext;
 use crate::auth::Authenticator;
 use crate::clock::Clock;
 use crate::event::Event;
-use crate::journal::{Journal, JournalEntry, RouteKind};
+use crate::journal::{Journal, RecordedRequest, RouteKind};
 use crate::query::decode_path_segment;
-use crate::store::{EventStore, PartyIdentifier, Registration};
+use crate::store::{EventStore, PartyIdentifier};
 use admin::MockRoute;
 
 /// What every request handler shares.
@@ -78,12 +78,8 @@ impl AppState {
     /// Back to how the server started: its startup events (renumbered from 1), an empty
     /// journal, and real time.
     pub fn reset(&self) {
-        self.store.clear();
-        for (identifier, party_id) in &self.startup.parties {
-            self.store.add_party(identifier.clone(), *party_id);
-        }
         self.store
-            .append_shared(self.startup.events.clone(), Registration::BeforeStart);
+            .reset_to(&self.startup.events, &self.startup.parties);
         self.journal.clear();
         self.clock.reset();
     }
@@ -139,9 +135,8 @@ impl Route {
     }
 }
 
-/// How many events a query response holds, for the journal.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct PageLength(pub usize);
+/// A response, and for a query how many events it holds (for the journal).
+type Answer = (HttpResponse, Option<usize>);
 
 /// Handles one request: route, answer, journal, and log one line.
 pub(crate) async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> HttpResponse {
@@ -151,16 +146,16 @@ pub(crate) async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> 
     let trace = TraceContext::from_headers(&parts.headers);
     let route = Route::of(parts.uri.path());
     let kind = route.kind();
-    let response = dispatch(&state, route, &parts, body)
+    let (response, events) = dispatch(&state, route, &parts, body)
         .await
-        .unwrap_or_else(|problem| problem.into_response(&trace));
+        .unwrap_or_else(|problem| (problem.into_response(&trace), None));
     if matches!(
         kind,
         RouteKind::Query | RouteKind::Publish | RouteKind::Unknown
     ) {
         state
             .journal
-            .record(journal_entry(&parts, kind, &response, received_at));
+            .record(journal_entry(&parts, kind, &response, events, received_at));
     }
     tracing::info!(
         method = %parts.method,
@@ -178,20 +173,22 @@ async fn dispatch(
     route: Route,
     parts: &Parts,
     body: Incoming,
-) -> Result<HttpResponse, Problem> {
+) -> Result<Answer, Problem> {
     if let Some(refusal) = kestrel::refusal(parts) {
         return Err(refusal);
     }
     match route {
         Route::AppEvents { org, app } => {
             require(&parts.method, Method::GET)?;
-            app_events::query_app_events(state, &parts.uri, &parts.headers, &org, &app)
+            let (response, events) =
+                app_events::query_app_events(state, &parts.uri, &parts.headers, &org, &app)?;
+            Ok((response, Some(events)))
         }
         Route::Publish => {
             require(&parts.method, Method::POST)?;
             let issuer_app = publish::authorize(state, &parts.headers)?;
             let body = body::read_limited(body, &parts.headers, state.max_body).await?;
-            publish::publish(state, parts, issuer_app, &body)
+            Ok((publish::publish(state, parts, issuer_app, &body)?, None))
         }
         Route::Mock(route) => {
             admin::admit(state, route, parts)?;
@@ -200,7 +197,7 @@ async fn dispatch(
             } else {
                 Bytes::new()
             };
-            admin::answer(state, route, parts, &body)
+            Ok((admin::answer(state, route, parts, &body)?, None))
         }
         Route::Unknown => Err(Problem::NoSuchPath),
     }
@@ -222,27 +219,18 @@ fn journal_entry(
     parts: &Parts,
     route: RouteKind,
     response: &HttpResponse,
-    received_at: chrono::DateTime<chrono::Utc>,
-) -> JournalEntry {
-    let latin1 = |bytes: &[u8]| bytes.iter().map(|&b| char::from(b)).collect::<String>();
-    JournalEntry {
-        id: 0,
+    events: Option<usize>,
+    received_at: DateTime<Utc>,
+) -> RecordedRequest {
+    RecordedRequest {
         received_at,
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(name, value)| (name.to_string(), latin1(value.as_bytes())))
-            .collect(),
+        method: parts.method.clone(),
+        uri: parts.uri.clone(),
+        headers: parts.headers.clone(),
         route,
         status: response.status().as_u16(),
-        events: response.extensions().get::<PageLength>().map(|page| page.0),
-        next: response
-            .headers()
-            .get("next")
-            .map(|value| latin1(value.as_bytes())),
+        events,
+        next: response.headers().get("next").cloned(),
     }
 }
 

@@ -7,7 +7,7 @@
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
+use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
 use hyper::{Response, StatusCode};
 
 use super::trace::TraceContext;
@@ -171,7 +171,11 @@ impl Problem {
                 let body = ProblemBody::new(TYPE_401, "Unauthorized", 401)
                     .detail(detail)
                     .finish(&trace_id);
-                with_body(StatusCode::UNAUTHORIZED, PROBLEM_JSON, body)
+                let mut response = with_body(StatusCode::UNAUTHORIZED, PROBLEM_JSON, body);
+                response
+                    .headers_mut()
+                    .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
             }
             Problem::MockBadRequest(detail) => {
                 let body = ProblemBody::new(TYPE_400, "Bad Request", 400)

@@ -6,7 +6,7 @@
 //! (401), then 201 with `Location` = the subject and the new id as a JSON string.
 
 use bytes::Bytes;
-use hyper::header::{HeaderValue, LOCATION};
+use hyper::header::{CONTENT_TYPE, HeaderValue, LOCATION};
 use hyper::http::request::Parts;
 use hyper::{HeaderMap, StatusCode};
 
@@ -16,7 +16,7 @@ use super::problem::{HttpResponse, Problem, with_body};
 use crate::auth::AuthMode;
 use crate::event::{AppEventRequest, PublishRejection, absolute_path};
 use crate::json::write_str;
-use crate::query::BindingErrors;
+use crate::query::{BindingErrors, is_valid_header_value};
 
 /// The header an app's access token travels in.
 const ACCESS_TOKEN_HEADER: &str = "PlatformAccessToken";
@@ -43,7 +43,9 @@ pub fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Option<String>
         }
         AuthMode::Lenient | AuthMode::Off => None,
     };
-    if !content_type_is_json(headers) {
+    // `[Consumes]` lets a request without a content type through, but then no input formatter
+    // can read the body, and production answers 415 all the same.
+    if !headers.contains_key(CONTENT_TYPE) || !content_type_is_json(headers) {
         return Err(Problem::UnsupportedMediaType);
     }
     Ok(issuer_app)
@@ -83,30 +85,22 @@ pub fn publish(
     let mut body = Vec::new();
     write_str(&mut body, &id);
     let mut response = with_body(StatusCode::CREATED, "application/json; charset=utf-8", body);
-    // Production answers `Created(subject, id)`; Kestrel refuses what is not a header value.
-    let location = HeaderValue::from_str(&subject).map_err(|_| Problem::Unhandled)?;
+    // Production answers `Created(subject, id)` after storing the event; Kestrel refuses a
+    // header value outside visible ASCII, so such a subject is stored and answered with 500.
+    let location = is_valid_header_value(&subject)
+        .then(|| HeaderValue::from_str(&subject).ok())
+        .flatten()
+        .ok_or(Problem::Unhandled)?;
     response.headers_mut().insert(LOCATION, location);
     Ok(response)
 }
 
-/// Binds the JSON body to the request model, with ASP.NET Core's messages where it fails.
+/// Binds the JSON body to the request model; ASP.NET Core answers a failure with a
+/// ValidationProblemDetails.
 fn bind_body(body: &Bytes) -> Result<AppEventRequest, Problem> {
-    let invalid = |key: &'static str, message: String| {
+    AppEventRequest::from_json_body(body).map_err(|error| {
         Problem::Validation(BindingErrors {
-            errors: vec![(key, message)],
+            errors: vec![(error.key, error.message)],
         })
-    };
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(invalid("", "A non-empty request body is required.".into()));
-    }
-    serde_json::from_slice::<AppEventRequest>(body).map_err(|error| {
-        invalid(
-            "$",
-            format!(
-                "The JSON value could not be converted to Altinn.Platform.Events.Models.AppCloudEventRequestModel. Path: $ | LineNumber: {} | BytePositionInLine: {}.",
-                error.line().saturating_sub(1),
-                error.column()
-            ),
-        )
     })
 }

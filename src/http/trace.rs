@@ -59,12 +59,14 @@ fn parse_traceparent(value: &str) -> Option<TraceContext> {
 }
 
 fn random_hex(bytes: usize) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let random = uuid::Uuid::new_v4().as_u128().to_le_bytes();
-    random
-        .iter()
-        .take(bytes)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut text = String::with_capacity(bytes * 2);
+    for byte in random.iter().take(bytes) {
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0xF)]));
+    }
+    text
 }
 
 #[cfg(test)]

@@ -90,8 +90,8 @@ impl MockServerBuilder {
     /// Starts the server, or says why it could not.
     pub async fn try_start(self) -> Result<MockServer, StartError> {
         let (ready, launched) = self.launch()?;
-        let state = ready.await.map_err(|_| lost_thread())??;
-        Ok(launched.into_server(state))
+        let (state, runtime) = ready.await.map_err(|_| lost_thread())??;
+        Ok(launched.into_server(state, runtime))
     }
 
     /// Starts the server from synchronous code (a plain `#[test]`); panics if it cannot.
@@ -104,8 +104,8 @@ impl MockServerBuilder {
     /// [`MockServerBuilder::start_blocking`], or says why it could not start.
     pub fn try_start_blocking(self) -> Result<MockServer, StartError> {
         let (ready, launched) = self.launch()?;
-        let state = ready.blocking_recv().map_err(|_| lost_thread())??;
-        Ok(launched.into_server(state))
+        let (state, runtime) = ready.blocking_recv().map_err(|_| lost_thread())??;
+        Ok(launched.into_server(state, runtime))
     }
 
     /// Starts the server's thread; the receiver reports once it accepts, or why it failed.
@@ -135,7 +135,7 @@ impl MockServerBuilder {
 }
 
 /// Where the server thread reports that it accepts, or why it could not start.
-type Ready = oneshot::Receiver<Result<Arc<AppState>, StartError>>;
+type Ready = oneshot::Receiver<Result<(Arc<AppState>, tokio::runtime::Handle), StartError>>;
 
 /// A server thread that has not reported yet.
 struct Launched {
@@ -144,8 +144,9 @@ struct Launched {
 }
 
 impl Launched {
-    fn into_server(self, state: Arc<AppState>) -> MockServer {
+    fn into_server(self, state: Arc<AppState>, runtime: tokio::runtime::Handle) -> MockServer {
         MockServer {
+            runtime,
             url: format!("http://{}", state.local_addr),
             state,
             stop: Some(self.stop),
@@ -161,7 +162,7 @@ fn lost_thread() -> StartError {
 /// The server thread: its own runtime, bind, report, serve until told to stop.
 fn run_server(
     config: ServerConfig,
-    ready: oneshot::Sender<Result<Arc<AppState>, StartError>>,
+    ready: oneshot::Sender<Result<(Arc<AppState>, tokio::runtime::Handle), StartError>>,
     stop: oneshot::Receiver<Duration>,
 ) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -184,7 +185,11 @@ fn run_server(
                 return;
             }
         };
-        if ready.send(Ok(Arc::clone(server.state()))).is_err() {
+        let started = (
+            Arc::clone(server.state()),
+            tokio::runtime::Handle::current(),
+        );
+        if ready.send(Ok(started)).is_err() {
             return;
         }
         // A dropped handle (or one that panicked) stops the server at once.

@@ -47,6 +47,7 @@ use crate::store::StoredEvent;
 #[must_use = "the server stops when its handle is dropped"]
 pub struct MockServer {
     pub(crate) state: Arc<AppState>,
+    pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) url: String,
     pub(crate) stop: Option<oneshot::Sender<Duration>>,
     pub(crate) thread: Option<JoinHandle<()>>,
@@ -193,14 +194,20 @@ impl MockServer {
         count: u64,
         timeout: Duration,
     ) -> Result<(), WaitTimeout> {
-        let (done, waited) = oneshot::channel();
         let state = Arc::clone(&self.state);
-        // The wait blocks a thread of its own, so no runtime's timer is needed.
-        std::thread::spawn(move || {
-            let _ = done.send(state.journal.wait_for_queries(count, timeout));
-        });
-        let arrived = waited.await.unwrap_or(Err(0));
-        arrived.map(|_| ()).map_err(|arrived| WaitTimeout {
+        // The timer runs on the server's own runtime, so the caller's runtime needs none; the
+        // task ends with the wait, or is aborted if this future is dropped first.
+        let waiting = AbortOnDrop(self.runtime.spawn(async move {
+            let journal = &state.journal;
+            match tokio::time::timeout(timeout, journal.until_queries(count)).await {
+                Ok(()) => Ok(()),
+                Err(_) => Err(journal.query_count()),
+            }
+        }));
+        let arrived = waiting
+            .await
+            .unwrap_or_else(|_| Err(self.state.journal.query_count()));
+        arrived.map_err(|arrived| WaitTimeout {
             expected: count,
             arrived,
         })
@@ -252,6 +259,26 @@ impl MockServer {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// A task on the server's runtime that is cancelled when the future awaiting it is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> std::future::Future for AbortOnDrop<T> {
+    type Output = Result<T, tokio::task::JoinError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

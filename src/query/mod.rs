@@ -207,7 +207,7 @@ impl EventQuery {
         &self,
         store: &EventStore,
         caller_org: &str,
-        registered_by: DateTime<Utc>,
+        registered_by: Option<DateTime<Utc>>,
     ) -> Result<Vec<Arc<StoredEvent>>, QueryError> {
         let scan = Scan {
             resource: &self.resource,

@@ -68,6 +68,9 @@ fn keys_equal(a: &str, b: &str) -> bool {
             _ => c,
         }
     }
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
     a.chars().map(upper).eq(b.chars().map(upper))
 }
 

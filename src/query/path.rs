@@ -4,12 +4,18 @@
 //! string re-escapes only what may not stand in a path. So `apps%2Dtest` comes back as
 //! `apps-test`, `%c3%a6` as `%C3%A6`, and an escape that stays escaped keeps its `%`.
 
+use std::borrow::Cow;
+
 use super::params::decode_path_segment;
 
 /// `raw_path` decoded and re-escaped as `PathString.ToUriComponent()` writes it.
-pub fn request_path(raw_path: &str) -> String {
+pub fn request_path(raw_path: &str) -> Cow<'_, str> {
+    // Most paths have nothing to decode or escape: no work, no allocation.
+    if raw_path.bytes().all(keeps) {
+        return Cow::Borrowed(raw_path);
+    }
     let decoded: Vec<String> = raw_path.split('/').map(decode_path_segment).collect();
-    escape_path(&decoded.join("/"))
+    Cow::Owned(escape_path(&decoded.join("/")))
 }
 
 /// Characters a path keeps as they are: RFC 3986 unreserved and sub-delims, `:`, `@`, `/`.

@@ -48,8 +48,9 @@ pub struct Scan<'a> {
     /// Start after the first event with this id (any resource); an unknown id starts at the
     /// beginning.
     pub after: Option<&'a str>,
-    /// Hide events registered after this instant, unless none was registered before it.
-    pub registered_by: DateTime<Utc>,
+    /// Hide events registered after this instant, unless none was registered before it;
+    /// `None` hides nothing (no visibility lag).
+    pub registered_by: Option<DateTime<Utc>>,
     /// The most events to return.
     pub limit: usize,
 }
@@ -149,6 +150,19 @@ impl EventStore {
         self.read().events.clone()
     }
 
+    /// Replaces everything with `events` and `parties`, registered before the start, under one
+    /// lock: no reader sees the store half reset, and no writer slips in between.
+    pub fn reset_to(&self, events: &[Arc<Event>], parties: &[(PartyIdentifier, i32)]) {
+        let mut inner = self.write();
+        *inner = Inner::default();
+        for (identifier, party_id) in parties {
+            inner.parties.insert(identifier.clone(), *party_id);
+        }
+        for event in events {
+            inner.append(Arc::clone(event), Registration::BeforeStart);
+        }
+    }
+
     /// Removes every event and what was learned from them; explicit parties stay.
     pub fn clear(&self) {
         let mut inner = self.write();
@@ -175,7 +189,7 @@ impl EventStore {
             }
             None => 0,
         };
-        let end = match inner.visibility_cut(scan.registered_by) {
+        let end = match scan.registered_by.and_then(|by| inner.visibility_cut(by)) {
             Some(cut) => candidates.partition_point(|&seq| seq <= cut),
             None => candidates.len(),
         };
