@@ -13,9 +13,11 @@ use crate::auth::{AuthMode, Authenticator, KeyError};
 use crate::clock::Clock;
 use crate::event::Event;
 use crate::fixtures::{self, FixtureError};
-use crate::http::{AdminSettings, AppState, RunningServer, StartupData};
+use crate::generate::{Generator, GeneratorOptions};
+use crate::http::{AdminSettings, AppState, LiveFeed, RunningServer, StartupData};
 use crate::journal::{DEFAULT_JOURNAL_CAP, Journal};
 use crate::store::{EventStore, PartyIdentifier};
+use crate::units::Rate;
 
 /// Everything a server is started with. [`ServerConfig::default`] is the binary's defaults
 /// except the port (0: any free one) and the data (none).
@@ -51,6 +53,12 @@ pub struct ServerConfig {
     pub max_body: usize,
     /// How many requests the journal keeps.
     pub journal_cap: usize,
+    /// How many synthetic events to generate after the fixtures (`--generate`).
+    pub generate: usize,
+    /// How the generator makes them (and the live feed's events).
+    pub generator: GeneratorOptions,
+    /// Append generated events at this rate while serving (`--live`).
+    pub live: Option<Rate>,
 }
 
 /// Default `max_body`: 16 MiB.
@@ -74,6 +82,9 @@ impl Default for ServerConfig {
             admin_token: None,
             max_body: DEFAULT_MAX_BODY,
             journal_cap: DEFAULT_JOURNAL_CAP,
+            generate: 0,
+            generator: GeneratorOptions::default(),
+            live: None,
         }
     }
 }
@@ -148,6 +159,20 @@ impl ServerConfig {
         };
         data.events.extend(self.events);
         data.parties.extend(self.parties);
+        let live_generator = if self.generate > 0 {
+            let mut generator = Generator::new(&self.generator)
+                .map_err(|e| StartError::Config(format!("--generate: {e}")))?;
+            data.parties.extend(generator.party_pairs());
+            data.events.reserve(self.generate);
+            data.events.extend(generator.by_ref().take(self.generate));
+            Some(generator)
+        } else {
+            if self.live.is_some() {
+                Generator::new(&self.generator)
+                    .map_err(|e| StartError::Config(format!("--live: {e}")))?;
+            }
+            None
+        };
         let startup = StartupData {
             events: data.events.into_iter().map(Arc::new).collect(),
             parties: data.parties,
@@ -179,6 +204,8 @@ impl ServerConfig {
             },
             max_body: self.max_body,
             startup,
+            live: LiveFeed::new(self.generator, live_generator),
+            live_at_start: self.live,
         };
         // Loading the startup data is a reset from nothing.
         state.reset();

@@ -18,9 +18,16 @@ pub fn jsonb_key_order(a: &str, b: &str) -> Ordering {
         .then_with(|| a.as_bytes().cmp(b.as_bytes()))
 }
 
-/// Appends `s` as a JSON string literal, escaped as System.Text.Json escapes by default.
-pub fn write_str(out: &mut Vec<u8>, s: &str) {
+/// Appends `s` as a JSON string literal, escaped as System.Text.Json escapes by default;
+/// says whether it went in as it is (nothing needed escaping).
+pub fn write_str(out: &mut Vec<u8>, s: &str) -> bool {
     out.push(b'"');
+    // Most strings (ids, URLs, types) need no escaping at all: copy them in one go.
+    if s.bytes().all(|b| PASSES_AS_IS[usize::from(b)]) {
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return true;
+    }
     let mut utf16 = [0u16; 2];
     for c in s.chars() {
         match c {
@@ -40,7 +47,22 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
         }
     }
     out.push(b'"');
+    false
 }
+
+/// Which bytes System.Text.Json writes as they are: printable ASCII but `\\ " ' & + < > \``.
+const PASSES_AS_IS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = b' ';
+    while byte <= b'~' {
+        table[byte as usize] = !matches!(
+            byte,
+            b'\\' | b'"' | b'\'' | b'&' | b'+' | b'<' | b'>' | b'`'
+        );
+        byte += 1;
+    }
+    table
+};
 
 fn write_unicode_escape(out: &mut Vec<u8>, unit: u16) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -58,7 +80,9 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value) {
         Value::Bool(true) => out.extend_from_slice(b"true"),
         Value::Bool(false) => out.extend_from_slice(b"false"),
         Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
-        Value::String(s) => write_str(out, s),
+        Value::String(s) => {
+            write_str(out, s);
+        }
         Value::Array(items) => {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {

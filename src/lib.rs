@@ -35,6 +35,7 @@ mod clock;
 mod config;
 pub mod event;
 pub mod fixtures;
+pub mod generate;
 pub mod http;
 pub mod identity;
 pub mod journal;

@@ -64,9 +64,70 @@ pub fn parse_byte_size(text: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("size {text:?} is too large"))
 }
 
+/// A rate of events: `10/s`, `600/m`, `30/h`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    per_second: f64,
+    text_count: u64,
+    text_unit: char,
+}
+
+impl Rate {
+    /// Events per second.
+    pub fn per_second(self) -> f64 {
+        self.per_second
+    }
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.text_count, self.text_unit)
+    }
+}
+
+impl std::str::FromStr for Rate {
+    type Err = String;
+
+    /// Parses `10/s`, `600/m` or `30/h` (a whole number above 0, at most 100 000 a second).
+    fn from_str(text: &str) -> Result<Rate, String> {
+        let invalid =
+            || format!("invalid rate {text:?}: write a count and a unit, like 10/s, 600/m or 30/h");
+        let (count, unit) = text.trim().split_once('/').ok_or_else(invalid)?;
+        let count: u64 = count.trim().parse().map_err(|_| invalid())?;
+        let (seconds, unit) = match unit.trim() {
+            "s" => (1.0, 's'),
+            "m" => (60.0, 'm'),
+            "h" => (3600.0, 'h'),
+            _ => return Err(invalid()),
+        };
+        let per_second = count as f64 / seconds;
+        if count == 0 || per_second > 100_000.0 {
+            return Err(format!(
+                "rate {text:?} must be above 0 and at most 100000/s"
+            ));
+        }
+        Ok(Rate {
+            per_second,
+            text_count: count,
+            text_unit: unit,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_rates() {
+        let rate: Rate = "600/m".parse().unwrap();
+        assert_eq!(rate.per_second(), 10.0);
+        assert_eq!(rate.to_string(), "600/m");
+        assert_eq!("5/s".parse::<Rate>().unwrap().per_second(), 5.0);
+        for bad in ["10", "0/s", "10/d", "x/s", "1000000/s"] {
+            assert!(bad.parse::<Rate>().is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn reads_byte_sizes() {

@@ -150,19 +150,29 @@ impl ReadAccess {
         } else {
             &tail.path
         };
-        let path_and_query = match tail.query {
-            Some(query) => format!("{path}?{query}"),
-            None => path.to_owned(),
-        };
-        let parts: Vec<&str> = path_and_query.split('/').collect();
-        if parts.len() != 6 {
+        // `PathAndQuery.Split("/")`: the query's slashes count too.
+        let slashes = path.matches('/').count() + tail.query.map_or(0, |q| q.matches('/').count());
+        if slashes != 5 {
             return ReadAccess::Nobody;
         }
         let subject_has_party = subject.is_some_and(|s| s.split('/').nth(2).is_some());
         if !subject_has_party {
             return ReadAccess::Fails;
         }
-        ReadAccess::Org(parts[1].to_owned())
+        // Five slashes in all and the path starts with one: the org is the path's first part,
+        // unless the path has a single slash and the rest are in the query.
+        let org = match path.split('/').nth(1) {
+            Some(org) if path.matches('/').count() > 1 => org.to_owned(),
+            _ => {
+                let path_and_query = format!("{path}?{}", tail.query.unwrap_or_default());
+                path_and_query
+                    .split('/')
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned()
+            }
+        };
+        ReadAccess::Org(org)
     }
 }
 

@@ -9,12 +9,15 @@ use hyper::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::AppState;
+use std::sync::Arc;
+
 use super::problem::{HttpResponse, Problem, empty, with_body};
+use super::{AppState, LiveFeed};
 use crate::auth::TokenRequest;
 use crate::event::format_rfc3339;
 use crate::fixtures::{self, Format};
 use crate::store::Registration;
+use crate::units::Rate;
 use crate::units::parse_duration;
 
 /// The endpoints under `/_mock`.
@@ -34,6 +37,8 @@ pub enum MockRoute {
     Reset,
     /// `/_mock/openapi.json`.
     OpenApi,
+    /// `/_mock/live`.
+    Live,
 }
 
 /// The OpenAPI 3.1 description of the faked endpoints and of `/_mock`.
@@ -50,6 +55,7 @@ impl MockRoute {
             "clock" => MockRoute::Clock,
             "reset" => MockRoute::Reset,
             "openapi.json" => MockRoute::OpenApi,
+            "live" => MockRoute::Live,
             _ => return None,
         })
     }
@@ -67,6 +73,7 @@ impl MockRoute {
             MockRoute::Requests => "GET, DELETE",
             MockRoute::Clock => "GET, POST",
             MockRoute::Reset => "POST",
+            MockRoute::Live => "GET, POST, DELETE",
         }
     }
 }
@@ -97,12 +104,16 @@ pub fn admit(state: &AppState, route: MockRoute, parts: &Parts) -> Result<(), Pr
 
 /// Whether `route` needs the request body.
 pub fn wants_body(route: MockRoute, method: &Method) -> bool {
-    method == Method::POST && matches!(route, MockRoute::Events | MockRoute::Clock)
+    method == Method::POST
+        && matches!(
+            route,
+            MockRoute::Events | MockRoute::Clock | MockRoute::Live
+        )
 }
 
 /// Answers an admitted request to `route`.
 pub fn answer(
-    state: &AppState,
+    state: &Arc<AppState>,
     route: MockRoute,
     parts: &Parts,
     body: &Bytes,
@@ -136,6 +147,12 @@ pub fn answer(
         (MockRoute::Reset, &Method::POST) => {
             state.reset();
             Ok(health(state))
+        }
+        (MockRoute::Live, &Method::GET) => Ok(json_response(StatusCode::OK, &state.live.status())),
+        (MockRoute::Live, &Method::POST) => start_live(state, body),
+        (MockRoute::Live, &Method::DELETE) => {
+            state.live.stop();
+            Ok(json_response(StatusCode::OK, &state.live.status()))
         }
         _ => Err(Problem::MethodNotAllowed {
             allow: route.allowed(),
@@ -244,6 +261,22 @@ fn looks_like_ndjson(text: &str) -> bool {
         .filter(|line| !line.is_empty())
         .collect();
     lines.len() > 1 && lines.iter().all(|line| line.starts_with('{'))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LiveChange {
+    rate: String,
+}
+
+/// `{"rate": "10/s"}`: starts the live feed, or changes its rate.
+fn start_live(state: &Arc<AppState>, body: &Bytes) -> Result<HttpResponse, Problem> {
+    let change: LiveChange = serde_json::from_slice(body)
+        .map_err(|e| Problem::MockBadRequest(format!("expected {{\"rate\": \"10/s\"}}: {e}")))?;
+    let rate: Rate = change.rate.parse().map_err(Problem::MockBadRequest)?;
+    LiveFeed::start(state, rate, &tokio::runtime::Handle::current())
+        .map_err(Problem::MockBadRequest)?;
+    Ok(json_response(StatusCode::OK, &state.live.status()))
 }
 
 fn clock_response(state: &AppState) -> HttpResponse {

@@ -4,6 +4,7 @@ mod admin;
 mod app_events;
 mod body;
 mod kestrel;
+mod live;
 mod problem;
 mod publish;
 mod server;
@@ -19,6 +20,7 @@ use hyper::body::Incoming;
 use hyper::http::request::Parts;
 use hyper::{Method, Request};
 
+pub use live::{LiveFeed, LiveStatus};
 pub use problem::{HttpResponse, Problem};
 pub use server::{GRACE_PERIOD, RunningServer, ServerHandle};
 pub use trace::TraceContext;
@@ -54,6 +56,10 @@ pub struct AppState {
     pub max_body: usize,
     /// What the server started with, which a reset restores.
     pub startup: StartupData,
+    /// The live feed of generated events.
+    pub live: LiveFeed,
+    /// The live feed's rate at start (`--live`).
+    pub live_at_start: Option<crate::units::Rate>,
 }
 
 /// Access to the admin API under `/_mock` (token and health are always open).
@@ -169,7 +175,7 @@ pub(crate) async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> 
 }
 
 async fn dispatch(
-    state: &AppState,
+    state: &Arc<AppState>,
     route: Route,
     parts: &Parts,
     body: Incoming,

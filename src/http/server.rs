@@ -41,6 +41,11 @@ pub async fn serve_until(
     state: Arc<AppState>,
     shutdown: impl Future<Output = Duration>,
 ) {
+    if let Some(rate) = state.live_at_start
+        && let Err(error) = super::LiveFeed::start(&state, rate, &tokio::runtime::Handle::current())
+    {
+        tracing::warn!(%error, "the live feed did not start");
+    }
     let graceful = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new());
@@ -73,6 +78,8 @@ pub async fn serve_until(
         });
     };
     drop(listener);
+    // The feed's task holds the state; it must not outlive the server.
+    state.live.stop();
     if tokio::time::timeout(grace, graceful.shutdown())
         .await
         .is_err()

@@ -12,8 +12,10 @@ use super::{InvalidEvent, MockServer};
 use crate::auth::AuthMode;
 use crate::config::{ServerConfig, StartError};
 use crate::event::Event;
+use crate::generate::GeneratorOptions;
 use crate::http::AppState;
 use crate::store::PartyIdentifier;
+use crate::units::Rate;
 
 /// Configures a [`MockServer`] before it starts.
 #[derive(Debug, Default)]
@@ -77,6 +79,26 @@ impl MockServerBuilder {
     /// How many requests the journal keeps (default 10 000).
     pub fn journal_cap(mut self, cap: usize) -> Self {
         self.config.journal_cap = cap;
+        self
+    }
+
+    /// `count` synthetic events from the generator with `seed` (its other options at their
+    /// defaults: see [`MockServerBuilder::generator`]), stored after the other events.
+    pub fn generate(mut self, count: usize, seed: u64) -> Self {
+        self.config.generate = count;
+        self.config.generator.seed = seed;
+        self
+    }
+
+    /// The generator's options, for [`MockServerBuilder::generate`] and the live feed.
+    pub fn generator(mut self, options: GeneratorOptions) -> Self {
+        self.config.generator = options;
+        self
+    }
+
+    /// Keeps appending generated events at `rate` (`"10/s".parse()`) while the server runs.
+    pub fn live(mut self, rate: Rate) -> Self {
+        self.config.live = Some(rate);
         self
     }
 

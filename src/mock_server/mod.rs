@@ -21,9 +21,10 @@ use tokio::sync::oneshot;
 
 use crate::auth::{TokenError, TokenRequest};
 use crate::event::{AppEventRequest, Event, EventError, PublishRejection};
-use crate::http::{AppState, GRACE_PERIOD};
+use crate::http::{AppState, GRACE_PERIOD, LiveFeed, LiveStatus};
 use crate::journal::JournalEntry;
 use crate::store::StoredEvent;
+use crate::units::Rate;
 
 /// A running fake on `127.0.0.1` with an empty store (no demo data); stopped when dropped.
 ///
@@ -172,7 +173,7 @@ impl MockServer {
     }
 
     /// Every stored event with its sequence number and registration time.
-    pub fn events(&self) -> Vec<Arc<StoredEvent>> {
+    pub fn events(&self) -> Vec<StoredEvent> {
         self.state.store.events()
     }
 
@@ -227,6 +228,21 @@ impl MockServer {
                 expected: count,
                 arrived,
             })
+    }
+
+    /// Starts the live feed of generated events at `rate`, or changes its rate.
+    pub fn start_live(&self, rate: Rate) -> Result<(), String> {
+        LiveFeed::start(&self.state, rate, &self.runtime)
+    }
+
+    /// Stops the live feed; what it appended stays.
+    pub fn stop_live(&self) {
+        self.state.live.stop();
+    }
+
+    /// Whether the live feed runs, its rate, and how many events it appended.
+    pub fn live_status(&self) -> LiveStatus {
+        self.state.live.status()
     }
 
     /// Moves the server clock forward by `by` (it keeps running from there).

@@ -46,15 +46,35 @@ impl LikePattern {
         Ok(LikePattern { tokens })
     }
 
-    /// Whether `text_lowercase` (already lower-cased) matches the whole pattern. Walks the
-    /// text by byte offset so that matching allocates nothing: it runs once per candidate event.
-    pub fn matches_lowercase(&self, text_lowercase: &str) -> bool {
+    /// Whether `text` matches, ignoring case. ASCII text (every event type in practice) is
+    /// lower-cased on the fly, so matching allocates nothing: it runs once per candidate event.
+    pub fn matches(&self, text: &str) -> bool {
+        if text.is_ascii() {
+            let bytes = text.as_bytes();
+            self.matches_with(|at| {
+                bytes
+                    .get(at)
+                    .map(|b| (char::from(b.to_ascii_lowercase()), 1))
+            })
+        } else {
+            let lower = text.to_lowercase();
+            self.matches_with(|at| {
+                lower
+                    .get(at..)
+                    .and_then(|rest| rest.chars().next())
+                    .map(|c| (c, c.len_utf8()))
+            })
+        }
+    }
+
+    /// The matcher, over a text read as `next(offset)` → the lower-cased character there and
+    /// its length.
+    fn matches_with(&self, next: impl Fn(usize) -> Option<(char, usize)>) -> bool {
         let tokens = &self.tokens;
-        let next_char = |at: usize| text_lowercase[at..].chars().next();
         let (mut t, mut p) = (0usize, 0usize);
         // Where the last `%` was, and how much text it had taken when we resumed.
         let mut backtrack: Option<(usize, usize)> = None;
-        while let Some(c) = next_char(t) {
+        while let Some((c, len)) = next(t) {
             match tokens.get(p) {
                 Some(Token::AnyRun) => {
                     backtrack = Some((p, t));
@@ -62,15 +82,15 @@ impl LikePattern {
                 }
                 Some(Token::AnyOne) => {
                     p += 1;
-                    t += c.len_utf8();
+                    t += len;
                 }
                 Some(Token::Literal(literal)) if *literal == c => {
                     p += 1;
-                    t += c.len_utf8();
+                    t += len;
                 }
                 _ => match backtrack {
                     Some((star, taken)) => {
-                        let skipped = next_char(taken).map_or(1, char::len_utf8);
+                        let skipped = next(taken).map_or(1, |(_, len)| len);
                         p = star + 1;
                         t = taken + skipped;
                         backtrack = Some((star, t));
@@ -80,11 +100,6 @@ impl LikePattern {
             }
         }
         tokens[p..].iter().all(|token| *token == Token::AnyRun)
-    }
-
-    /// Whether `text` matches, ignoring case.
-    pub fn matches(&self, text: &str) -> bool {
-        self.matches_lowercase(&text.to_lowercase())
     }
 }
 

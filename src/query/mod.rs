@@ -10,8 +10,6 @@ mod next_link;
 mod params;
 mod path;
 
-use std::sync::Arc;
-
 use bytes::{BufMut, Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 
@@ -208,7 +206,7 @@ impl EventQuery {
         store: &EventStore,
         caller_org: &str,
         registered_by: Option<DateTime<Utc>>,
-    ) -> Result<Vec<Arc<StoredEvent>>, QueryError> {
+    ) -> Result<Vec<StoredEvent>, QueryError> {
         let scan = Scan {
             resource: &self.resource,
             subject: self.subject.as_deref(),
@@ -240,13 +238,13 @@ impl EventQuery {
             Some(patterns) => patterns
                 .iter()
                 .flatten()
-                .any(|pattern| pattern.matches_lowercase(event.event_type_lowercase())),
+                .any(|pattern| pattern.matches(event.event_type())),
         }
     }
 }
 
 /// `[` + the events joined by `", "` + `]`, from bytes rendered at insert.
-pub fn render_page(page: &[Arc<StoredEvent>]) -> Bytes {
+pub fn render_page(page: &[StoredEvent]) -> Bytes {
     let size = page
         .iter()
         .map(|stored| stored.event.json_bytes().len() + 2)

@@ -27,8 +27,9 @@ pub enum Registration {
     At(DateTime<Utc>),
 }
 
-/// An event with the sequence number and registration time the store gave it.
-#[derive(Debug)]
+/// An event with the sequence number and registration time the store gave it; cheap to
+/// clone (the event is shared).
+#[derive(Debug, Clone)]
 pub struct StoredEvent {
     /// Position in registration order, from 1.
     pub sequence_number: u64,
@@ -63,8 +64,12 @@ pub struct EventStore {
 
 #[derive(Debug, Default)]
 struct Inner {
-    events: Vec<Arc<StoredEvent>>,
-    sequence_numbers_by_id: HashMap<String, Vec<u64>>,
+    events: Vec<StoredEvent>,
+    /// The first sequence number of each id; production's `after` looks up this one.
+    first_by_id: HashMap<String, u64>,
+    /// Later sequence numbers of ids stored more than once (with another source): rare, so
+    /// kept apart to spare every other id a vector.
+    later_by_id: HashMap<String, Vec<u64>>,
     by_resource: HashMap<String, ResourceIndex>,
     /// Whether registration times never go down, so the visibility cut is a binary search.
     registration_ordered: bool,
@@ -108,6 +113,7 @@ impl EventStore {
         registered: Registration,
     ) -> Vec<Option<u64>> {
         let mut inner = self.write();
+        inner.reserve(events.len());
         events
             .into_iter()
             .map(|event| inner.append(event, registered))
@@ -146,7 +152,7 @@ impl EventStore {
     }
 
     /// All stored events in sequence order.
-    pub fn events(&self) -> Vec<Arc<StoredEvent>> {
+    pub fn events(&self) -> Vec<StoredEvent> {
         self.read().events.clone()
     }
 
@@ -155,6 +161,7 @@ impl EventStore {
     pub fn reset_to(&self, events: &[Arc<Event>], parties: &[(PartyIdentifier, i32)]) {
         let mut inner = self.write();
         *inner = Inner::default();
+        inner.reserve(events.len());
         for (identifier, party_id) in parties {
             inner.parties.insert(identifier.clone(), *party_id);
         }
@@ -173,11 +180,7 @@ impl EventStore {
     }
 
     /// The events `scan` selects that `keep` accepts, in sequence order, at most `scan.limit`.
-    pub fn scan(
-        &self,
-        scan: &Scan<'_>,
-        mut keep: impl FnMut(&Event) -> bool,
-    ) -> Vec<Arc<StoredEvent>> {
+    pub fn scan(&self, scan: &Scan<'_>, mut keep: impl FnMut(&Event) -> bool) -> Vec<StoredEvent> {
         let inner = self.read();
         let Some(candidates) = inner.candidates(scan.resource, scan.subject) else {
             return Vec::new();
@@ -202,7 +205,7 @@ impl EventStore {
                 continue;
             };
             if keep(&stored.event) {
-                page.push(Arc::clone(stored));
+                page.push(stored.clone());
             }
         }
         page
@@ -211,12 +214,17 @@ impl EventStore {
 
 impl Inner {
     fn append(&mut self, event: Arc<Event>, registered: Registration) -> Option<u64> {
-        let ids = self.sequence_numbers_by_id.get(event.id());
-        let already_stored = ids.is_some_and(|seqs| {
-            seqs.iter()
-                .filter_map(|&seq| self.get(seq))
-                .any(|stored| stored.event.source() == event.source())
-        });
+        let first = self.first_by_id.get(event.id()).copied();
+        let later = self
+            .later_by_id
+            .get(event.id())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let already_stored = first
+            .into_iter()
+            .chain(later.iter().copied())
+            .filter_map(|seq| self.get(seq))
+            .any(|stored| stored.event.source() == event.source());
         if already_stored {
             return None;
         }
@@ -231,30 +239,40 @@ impl Inner {
         }
         self.parties
             .learn(event.subject(), event.alternative_subject());
-        self.sequence_numbers_by_id
-            .entry(event.id().to_owned())
-            .or_default()
-            .push(sequence_number);
+        if first.is_none() {
+            self.first_by_id
+                .insert(event.id().to_owned(), sequence_number);
+        } else {
+            push_under(&mut self.later_by_id, event.id(), sequence_number);
+        }
         if let Some(resource) = event.resource() {
-            let index = self.by_resource.entry(resource.to_owned()).or_default();
-            index.all.push(sequence_number);
-            if let Some(subject) = event.subject() {
-                index
-                    .by_subject
-                    .entry(subject.to_owned())
-                    .or_default()
-                    .push(sequence_number);
+            // Look up before inserting, so a key is only copied the first time it is seen.
+            if !self.by_resource.contains_key(resource) {
+                self.by_resource
+                    .insert(resource.to_owned(), ResourceIndex::default());
+            }
+            if let Some(index) = self.by_resource.get_mut(resource) {
+                index.all.push(sequence_number);
+                if let Some(subject) = event.subject() {
+                    push_under(&mut index.by_subject, subject, sequence_number);
+                }
             }
         }
-        self.events.push(Arc::new(StoredEvent {
+        self.events.push(StoredEvent {
             sequence_number,
             registered,
             event,
-        }));
+        });
         Some(sequence_number)
     }
 
-    fn get(&self, sequence_number: u64) -> Option<&Arc<StoredEvent>> {
+    /// Makes room for `additional` events at once instead of growing step by step.
+    fn reserve(&mut self, additional: usize) {
+        self.events.reserve(additional);
+        self.first_by_id.reserve(additional);
+    }
+
+    fn get(&self, sequence_number: u64) -> Option<&StoredEvent> {
         let index = usize::try_from(sequence_number.checked_sub(1)?).ok()?;
         self.events.get(index)
     }
@@ -268,13 +286,13 @@ impl Inner {
     }
 
     fn first_sequence_number(&self, id: &str) -> Option<u64> {
-        self.sequence_numbers_by_id.get(id)?.first().copied()
+        self.first_by_id.get(id).copied()
     }
 
     /// Production's cut: the greatest sequence number registered at or before `registered_by`;
     /// `None` (no cut at all) when no event is that old — a quirk reproduced on purpose.
     fn visibility_cut(&self, registered_by: DateTime<Utc>) -> Option<u64> {
-        let old_enough = |stored: &Arc<StoredEvent>| match stored.registered {
+        let old_enough = |stored: &StoredEvent| match stored.registered {
             Registration::BeforeStart => true,
             Registration::At(time) => time <= registered_by,
         };
@@ -287,6 +305,16 @@ impl Inner {
                 .rev()
                 .find(|stored| old_enough(stored))
                 .map(|stored| stored.sequence_number)
+        }
+    }
+}
+
+/// Appends `sequence_number` to the list under `key`, copying the key only when it is new.
+fn push_under(map: &mut HashMap<String, Vec<u64>>, key: &str, sequence_number: u64) {
+    match map.get_mut(key) {
+        Some(list) => list.push(sequence_number),
+        None => {
+            map.insert(key.to_owned(), vec![sequence_number]);
         }
     }
 }

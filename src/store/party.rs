@@ -19,7 +19,10 @@ pub enum PartyIdentifier {
 #[derive(Debug, Default, Clone)]
 pub struct PartyRegister {
     explicit: HashMap<PartyIdentifier, i32>,
-    learned: HashMap<PartyIdentifier, i32>,
+    /// Learned from events, keyed by the bare number so that checking a known one (every
+    /// event) copies nothing.
+    learned_persons: HashMap<String, i32>,
+    learned_units: HashMap<String, i32>,
 }
 
 impl PartyRegister {
@@ -40,27 +43,31 @@ impl PartyRegister {
         let Some(alternative) = alternative_subject else {
             return;
         };
-        let identifier = if let Some(person) = alternative.strip_prefix("/person/") {
-            PartyIdentifier::Person(person.to_owned())
+        let (learned, number) = if let Some(person) = alternative.strip_prefix("/person/") {
+            (&mut self.learned_persons, person)
         } else if let Some(org) = alternative.strip_prefix("/org/") {
-            PartyIdentifier::Unit(org.to_owned())
+            (&mut self.learned_units, org)
         } else {
             return;
         };
-        self.learned.entry(identifier).or_insert(party_id);
+        if !learned.contains_key(number) {
+            learned.insert(number.to_owned(), party_id);
+        }
     }
 
     /// The party id registered for `identifier`.
     pub fn lookup(&self, identifier: &PartyIdentifier) -> Option<i32> {
-        self.explicit
-            .get(identifier)
-            .or_else(|| self.learned.get(identifier))
-            .copied()
+        let learned = match identifier {
+            PartyIdentifier::Person(number) => self.learned_persons.get(number),
+            PartyIdentifier::Unit(number) => self.learned_units.get(number),
+        };
+        self.explicit.get(identifier).or(learned).copied()
     }
 
     /// Forgets the learned pairs (explicit ones stay).
     pub fn forget_learned(&mut self) {
-        self.learned.clear();
+        self.learned_persons.clear();
+        self.learned_units.clear();
     }
 }
 

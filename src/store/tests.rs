@@ -31,7 +31,7 @@ fn scan(resource: &str) -> Scan<'_> {
     }
 }
 
-fn ids(page: &[Arc<StoredEvent>]) -> Vec<&str> {
+fn ids(page: &[StoredEvent]) -> Vec<&str> {
     page.iter().map(|stored| stored.event.id()).collect()
 }
 

@@ -1,6 +1,8 @@
-//! The command line: `serve` (the default) and `token`.
+//! The command line: `serve` (the default), `token` and `generate`.
 //!
 //! Every flag can also come from an environment variable `ALTINN_EVENTS_MOCK_<FLAG>`.
+
+mod generate;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -11,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::auth::{AuthMode, Authenticator, TokenRequest};
 use crate::config::ServerConfig;
-use crate::units::{parse_byte_size, parse_duration};
+use crate::units::{Rate, parse_byte_size, parse_duration};
 
 /// An in-memory fake of the Altinn Events query API for app owners
 /// (GET /events/api/v1/app/{org}/{app}), faithful to production down to its quirks.
@@ -34,6 +36,8 @@ enum Command {
     Serve(ServeArgs),
     /// Print a token signed with the built-in test key, which every altinn-events-mock accepts.
     Token(TokenArgs),
+    /// Write synthetic events as a fixture: deterministic, realistic, with valid identity numbers.
+    Generate(generate::GenerateArgs),
 }
 
 /// Flags of `serve`.
@@ -91,6 +95,17 @@ struct ServeArgs {
     #[arg(long, env = "ALTINN_EVENTS_MOCK_JOURNAL_CAP", default_value_t = crate::journal::DEFAULT_JOURNAL_CAP)]
     journal_cap: usize,
 
+    /// Generate this many synthetic events after the fixtures (see the generator flags).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_GENERATE", default_value_t = 0)]
+    generate: usize,
+
+    /// Keep appending generated events while serving at this rate: 10/s, 600/m, 30/h.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_LIVE")]
+    live: Option<Rate>,
+
+    #[command(flatten)]
+    generator: generate::GeneratorArgs,
+
     /// Log line format on stderr.
     #[arg(long, env = "ALTINN_EVENTS_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -144,6 +159,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Token(args)) => print_token(args),
         Some(Command::Serve(args)) => serve(args),
+        Some(Command::Generate(args)) => generate::run(args),
         None => serve(cli.serve),
     }
 }
@@ -188,6 +204,9 @@ fn serve(args: ServeArgs) -> ExitCode {
         admin_token: args.admin_token,
         max_body: args.max_body,
         journal_cap: args.journal_cap,
+        generate: args.generate,
+        generator: args.generator.options(),
+        live: args.live,
         ..ServerConfig::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -286,6 +305,48 @@ mod tests {
         );
         assert!(parse_base_url("platform.altinn.no").is_err());
         assert!(parse_base_url("http://bad host").is_err());
+    }
+
+    #[test]
+    fn generator_flags_parse_into_options() {
+        let cli = Cli::try_parse_from([
+            "altinn-events-mock",
+            "--generate",
+            "10",
+            "--live",
+            "5/s",
+            "--apps",
+            "ttd/apps-test,skd/mva-melding",
+            "--env",
+            "prod",
+            "--seed",
+            "9",
+            "--spacing",
+            "2s",
+            "--start",
+            "2025-01-01T00:00:00Z",
+        ])
+        .unwrap();
+        let options = cli.serve.generator.options();
+        assert_eq!(options.app_list().len(), 2);
+        assert_eq!(
+            (options.seed, options.mean_spacing),
+            (9, Duration::from_secs(2))
+        );
+        assert_eq!(cli.serve.live.unwrap().to_string(), "5/s");
+        assert!(Cli::try_parse_from(["altinn-events-mock", "--apps", "ttd"]).is_err());
+        let generate = Cli::try_parse_from([
+            "altinn-events-mock",
+            "generate",
+            "-n",
+            "5",
+            "--orgs",
+            "ttd,skd",
+            "--format",
+            "ndjson",
+        ])
+        .unwrap();
+        assert!(matches!(generate.command, Some(Command::Generate(_))));
     }
 
     #[test]
