@@ -288,6 +288,15 @@ async fn help_lists_every_flag() {
         "--visibility-lag",
         "--log-format",
         "ALTINN_EVENTS_MOCK_PORT",
+        "--no-admin",
+        "--admin-token",
+        "--max-body",
+        "--journal-cap",
+        "--generate",
+        "--live",
+        "--seed",
+        "--orgs",
+        "--env",
     ] {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
