@@ -160,6 +160,9 @@ impl ServerConfig {
         data.events.extend(self.events);
         data.parties.extend(self.parties);
         let live_generator = if self.generate > 0 {
+            self.generator
+                .check_for(self.generate)
+                .map_err(|e| StartError::Config(format!("--generate: {e}")))?;
             let mut generator = Generator::new(&self.generator)
                 .map_err(|e| StartError::Config(format!("--generate: {e}")))?;
             data.parties.extend(generator.party_pairs());

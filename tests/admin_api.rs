@@ -324,6 +324,7 @@ async fn the_openapi_document_describes_the_faked_and_admin_endpoints() {
         "/_mock/reset",
         "/_mock/health",
         "/_mock/token",
+        "/_mock/live",
     ] {
         assert!(paths.contains_key(path), "{path}");
     }

@@ -96,38 +96,49 @@ async fn a_generated_fixture_round_trips_through_fixtures() {
             .contains(".apps.at22.altinn.cloud/")
     }));
 
-    // The parties came along: a person from the fixture selects their events.
-    let party = &written["parties"][0];
-    let (key, value) = party
-        .as_object()
+    // The parties came along: the owner of the first apps-test event, looked up by its
+    // identity number, selects exactly that party's events.
+    let first = generated
+        .iter()
+        .find(|e| e["resource"] == "urn:altinn:resource:app_ttd_apps-test")
+        .unwrap();
+    let subject = first["subject"].as_str().unwrap();
+    let party = written["parties"]
+        .as_array()
         .unwrap()
         .iter()
-        .find(|(k, _)| *k != "partyId")
-        .unwrap();
+        .find(|p| format!("/party/{}", p["partyId"]) == subject)
+        .expect("the owner is listed");
     let token = server.token("org=ttd").await;
-    let url = "/events/api/v1/app/ttd/apps-test?from=2000-01-01Z";
-    let answer = if key == "person" {
-        server
-            .get_with(url, |r| {
-                r.bearer_auth(&token)
-                    .header("person", value.as_str().unwrap())
-            })
-            .await
-    } else {
-        server
-            .get(&format!("{url}&unit={}", value.as_str().unwrap()))
-            .await
+    let url = "/events/api/v1/app/ttd/apps-test?from=2000-01-01Z&size=1000";
+    let answer = match (party.get("person"), party.get("unit")) {
+        (Some(person), _) => {
+            server
+                .get_with(url, |r| {
+                    r.bearer_auth(&token)
+                        .header("person", person.as_str().unwrap())
+                })
+                .await
+        }
+        (_, Some(unit)) => {
+            server
+                .get_with(&format!("{url}&unit={}", unit.as_str().unwrap()), |r| {
+                    r.bearer_auth(&token)
+                })
+                .await
+        }
+        _ => panic!("a party without a number: {party}"),
     };
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let subject = format!("/party/{}", party["partyId"]);
-    assert!(
-        answer
-            .json()
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|e| e["subject"] == subject.as_str())
-    );
+    let selected = answer.json();
+    let selected = selected.as_array().unwrap();
+    assert!(!selected.is_empty());
+    assert!(selected.iter().all(|e| e["subject"] == subject));
+    let expected = generated
+        .iter()
+        .filter(|e| e["subject"] == subject && e["resource"] == first["resource"])
+        .count();
+    assert_eq!(selected.len(), expected);
     let _ = std::fs::remove_file(path);
 }
 
@@ -287,4 +298,72 @@ async fn serve_live_shows_new_events_to_a_client_paging_with_after() {
         seen.len(),
         "each once"
     );
+}
+
+#[tokio::test]
+async fn a_reset_rewinds_the_live_feed_so_no_instance_starts_midway() {
+    let server = MockServer::builder()
+        .generate(60, 2)
+        .live("1000/s".parse().unwrap())
+        .start()
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.events().len() < 200 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.reset();
+    let later = server.events().len() + 50;
+    while server.events().len() < later && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut started: HashSet<String> = HashSet::new();
+    for stored in server.events() {
+        let event = &stored.event;
+        if event.event_type() == "app.instance.created" {
+            started.insert(event.source().to_owned());
+        }
+        assert!(
+            started.contains(event.source()),
+            "{} before its creation",
+            event.event_type()
+        );
+    }
+}
+
+#[tokio::test]
+async fn impossible_generator_options_stop_with_exit_code_2() {
+    for args in [
+        &["generate", "-n", "1", "--parties", "2000000"][..],
+        &[
+            "generate",
+            "-n",
+            "1",
+            "--apps-per-org",
+            "18446744073709551615",
+        ],
+        &["generate", "-n", "1", "--start=-0001-06-01T00:00:00Z"],
+        &["generate", "-n", "1", "--orgs", "TTD"],
+        &["generate", "-n", "1000000", "--spacing", "99999999h"],
+        &["--port", "0", "--generate", "18446744073709551615"],
+    ] {
+        let output = tokio::time::timeout(
+            Duration::from_secs(30),
+            Command::new(BIN).args(args).output(),
+        )
+        .await
+        .expect("refused quickly")
+        .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let error = MockServer::builder()
+        .generate(usize::MAX, 1)
+        .try_start()
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("at most"), "{error}");
 }

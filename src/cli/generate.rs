@@ -92,8 +92,9 @@ pub struct GenerateArgs {
     #[arg(short = 'n', long = "count")]
     count: usize,
     /// `json` (events and parties, loads with --fixtures) or `ndjson` (one event a line).
-    #[arg(long, default_value = "json")]
-    format: FixtureFormat,
+    /// Default: `ndjson` for an `-o` file ending in `.ndjson`, else `json`.
+    #[arg(long)]
+    format: Option<FixtureFormat>,
     /// File to write (default: standard output).
     #[arg(short = 'o', long)]
     output: Option<PathBuf>,
@@ -104,19 +105,34 @@ pub struct GenerateArgs {
 /// Writes the fixture; exit code 2 for options that cannot make events, 1 for a write error.
 pub fn run(args: GenerateArgs) -> ExitCode {
     let options = args.generator.options();
-    if let Err(message) = options.check() {
+    if let Err(message) = options.check_for(args.count) {
         eprintln!("error: {message}");
         return ExitCode::from(2);
+    }
+    let by_extension = match args
+        .output
+        .as_ref()
+        .and_then(|path| path.extension())
+        .and_then(|e| e.to_str())
+    {
+        Some(extension) if extension.eq_ignore_ascii_case("ndjson") => FixtureFormat::Ndjson,
+        _ => FixtureFormat::Json,
+    };
+    let format = args.format.unwrap_or(by_extension);
+    if args.output.is_some() && format != by_extension {
+        eprintln!(
+            "warning: the server reads a .ndjson file as NDJSON and anything else as JSON; this file will not load as written"
+        );
     }
     let written = match &args.output {
         Some(path) => std::fs::File::create(path)
             .map_err(|e| format!("cannot create {}: {e}", path.display()))
             .and_then(|file| {
-                generate_to(&options, args.count, args.format, file).map_err(|e| e.to_string())
+                generate_to(&options, args.count, format, file).map_err(|e| e.to_string())
             }),
         None => {
             let stdout = std::io::stdout().lock();
-            generate_to(&options, args.count, args.format, stdout).map_err(|e| e.to_string())
+            generate_to(&options, args.count, format, stdout).map_err(|e| e.to_string())
         }
     };
     match written {

@@ -55,6 +55,8 @@ struct Instance {
     app: usize,
     steps: Vec<&'static str>,
     next: usize,
+    /// The time of its last event: the next one is never earlier.
+    last_time: Option<DateTime<Utc>>,
 }
 
 /// Makes events one at a time. As an iterator it spaces them by the options' mean spacing;
@@ -68,6 +70,7 @@ pub struct Generator {
     open: Vec<Instance>,
     time: DateTime<Utc>,
     max_spacing_ticks: u64,
+    started: bool,
 }
 
 impl Generator {
@@ -104,6 +107,7 @@ impl Generator {
             max_spacing_ticks: u64::try_from(options.mean_spacing.as_nanos() / 100 * 2)
                 .unwrap_or(u64::MAX)
                 .max(1),
+            started: false,
         })
     }
 
@@ -143,6 +147,13 @@ impl Generator {
         let instance = &mut self.open[index];
         let event_type = instance.steps[instance.next];
         instance.next += 1;
+        // A step follows the one before it, even when the caller's clock says otherwise (the
+        // live feed's clock can be moved back, and `--generate` may run into the future).
+        let time = match instance.last_time {
+            Some(last) if time <= last => crate::clock::shift(last, TimeDelta::nanoseconds(100)),
+            _ => time,
+        };
+        instance.last_time = Some(time);
         let finished = instance.next == instance.steps.len();
         let instance = &self.open[index];
         let party = &self.parties[instance.party];
@@ -187,6 +198,7 @@ impl Generator {
             app,
             steps: self.lifecycle(),
             next: 0,
+            last_time: None,
         };
         self.open.push(instance);
         self.open.len() - 1
@@ -223,7 +235,13 @@ impl Generator {
         &mut self,
         use_parts: impl FnOnce(&AppEventParts<'_>) -> R,
     ) -> R {
-        let time = self.advance_time();
+        // The first event is at `start`; each later one a random step after the one before.
+        let time = if self.started {
+            self.advance_time()
+        } else {
+            self.time
+        };
+        self.started = true;
         self.with_next(time, use_parts)
     }
 }
@@ -241,6 +259,7 @@ pub type Generated = (Vec<Event>, Vec<(PartyIdentifier, i32)>);
 
 /// `count` events for `options`, with their parties: what `serve --generate` loads.
 pub fn generate(options: &GeneratorOptions, count: usize) -> Result<Generated, String> {
+    options.check_for(count)?;
     let mut generator = Generator::new(options)?;
     let parties = generator.party_pairs();
     let mut events = Vec::with_capacity(count);
@@ -255,6 +274,7 @@ pub fn generate_to(
     format: FixtureFormat,
     out: impl io::Write,
 ) -> io::Result<()> {
+    options.check_for(count).map_err(io::Error::other)?;
     let generator = Generator::new(options).map_err(io::Error::other)?;
     write_fixture(generator, count, format, out)
 }

@@ -134,29 +134,84 @@ impl GeneratorOptions {
 
     /// Refuses options that cannot make events.
     pub fn check(&self) -> Result<(), String> {
-        if self.app_list().is_empty() {
+        if self.apps.is_empty() && self.apps_per_org > MAX_APPS_PER_ORG {
+            return Err(format!("at most {MAX_APPS_PER_ORG} apps per org"));
+        }
+        let apps = self.app_list();
+        if apps.is_empty() {
             return Err(
                 "no apps: give at least one org (and apps per org above 0) or an org/app".into(),
             );
         }
-        if self.parties == 0 {
-            return Err("at least one party is needed".into());
-        }
-        if let Some((org, app)) = self
-            .app_list()
+        if let Some((org, app)) = apps
             .iter()
             .find(|(org, app)| !valid_name(org) || !valid_name(app))
         {
             return Err(format!(
-                "{org}/{app} is not an org/app name (letters, digits and '-')"
+                "{org}/{app} is not an org/app name (lower-case letters, digits and '-', as Altinn names them)"
+            ));
+        }
+        if self.parties == 0 || self.parties > MAX_PARTIES {
+            return Err(format!(
+                "between 1 and {MAX_PARTIES} parties, not {}",
+                self.parties
+            ));
+        }
+        if self.start < crate::clock::earliest() || self.start > latest_start() {
+            return Err(format!(
+                "--start must lie between year 1 and year 9000, not {}",
+                self.start
             ));
         }
         Ok(())
     }
+
+    /// [`GeneratorOptions::check`] for `count` events: also that their times stay within what
+    /// production can hold.
+    pub fn check_for(&self, count: usize) -> Result<(), String> {
+        self.check()?;
+        if count > MAX_EVENTS {
+            return Err(format!(
+                "at most {MAX_EVENTS} events at a time, not {count}"
+            ));
+        }
+        let longest = self
+            .mean_spacing
+            .checked_mul(2)
+            .and_then(|gap| gap.checked_mul(u32::try_from(count).ok()?));
+        let end = longest
+            .and_then(|span| chrono::TimeDelta::from_std(span).ok())
+            .and_then(|span| self.start.checked_add_signed(span));
+        match end {
+            Some(end) if end < crate::clock::latest() => Ok(()),
+            _ => Err(format!(
+                "{count} events spaced {:?} apart from {} would run past year 9999",
+                self.mean_spacing, self.start
+            )),
+        }
+    }
 }
 
+/// Altinn's org and app names: lower-case letters, digits and `-`.
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The most parties: distinct valid identity numbers get hard to find far beyond this.
+pub const MAX_PARTIES: usize = 1_000_000;
+/// The most apps per org.
+pub const MAX_APPS_PER_ORG: usize = 1_000;
+/// The most events generated at a time (`generate -n` streams; a server holds about 1.1 KiB
+/// an event, so 20 million fill this machine's memory).
+pub const MAX_EVENTS: usize = 100_000_000;
+
+fn latest_start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(9000, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or(crate::clock::latest())
 }
 
 /// Parses `ttd/apps-test,skd/mva-melding`.
@@ -209,6 +264,7 @@ mod tests {
     fn refuses_what_cannot_make_events() {
         assert!(parse_app_list("ttd").is_err());
         assert!(parse_app_list("ttd/a b").is_err());
+        assert!(parse_app_list("TTD/apps-test").is_err());
         let none = GeneratorOptions {
             orgs: Vec::new(),
             ..GeneratorOptions::default()
@@ -219,6 +275,32 @@ mod tests {
             ..GeneratorOptions::default()
         };
         assert!(nobody.check().is_err());
+        let crowd = GeneratorOptions {
+            parties: MAX_PARTIES + 1,
+            ..GeneratorOptions::default()
+        };
+        assert!(crowd.check().is_err());
+        let many_apps = GeneratorOptions {
+            apps_per_org: usize::MAX,
+            ..GeneratorOptions::default()
+        };
+        assert!(many_apps.check().is_err());
+        let ancient = GeneratorOptions {
+            start: DateTime::<Utc>::MIN_UTC,
+            ..GeneratorOptions::default()
+        };
+        assert!(ancient.check().is_err());
+        let slow = GeneratorOptions {
+            mean_spacing: Duration::from_secs(3600 * 24 * 365),
+            ..GeneratorOptions::default()
+        };
+        assert!(slow.check_for(100_000).is_err());
+        assert!(
+            GeneratorOptions::default()
+                .check_for(MAX_EVENTS + 1)
+                .is_err()
+        );
+        assert!(GeneratorOptions::default().check_for(1_000_000).is_ok());
     }
 
     #[test]

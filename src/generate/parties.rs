@@ -30,8 +30,9 @@ pub fn make_parties(rng: &mut impl Rng, count: usize) -> Vec<Party> {
     let mut used = HashSet::new();
     (0..count)
         .map(|i| {
-            // Blocks of ten keep ids distinct while looking irregular.
-            let id = 50_000_000 + (i as u32) * 10 + rng.random_range(0..10);
+            // Blocks of ten keep ids distinct while looking irregular; from 60 000 000 up, clear
+            // of the demo data's 50 000 000s.
+            let id = 60_000_000 + (i as u32) * 10 + rng.random_range(0..10);
             let identifier = loop {
                 let candidate = if rng.random_bool(PERSON_SHARE) {
                     person(rng)
@@ -62,7 +63,12 @@ pub fn make_parties(rng: &mut impl Rng, count: usize) -> Vec<Party> {
 fn person(rng: &mut impl Rng) -> Option<PartyIdentifier> {
     let first = NaiveDate::from_ymd_opt(1940, 1, 1)?;
     let born = first + chrono::Days::new(rng.random_range(0..365 * 65));
-    let individual = rng.random_range(0..500u64);
+    // Individual numbers 000–499 mean a birth in the 1900s, 500–999 one in the 2000s.
+    let individual = if born.year() >= 2000 {
+        rng.random_range(500..1000u64)
+    } else {
+        rng.random_range(0..500u64)
+    };
     let stem = u64::from(born.day()) * 10_000_000
         + u64::from(born.month()) * 100_000
         + (born.year() % 100) as u64 * 1_000

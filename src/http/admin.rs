@@ -131,6 +131,7 @@ pub fn answer(
         (MockRoute::Events, &Method::POST) => store_events(state, parts, body),
         (MockRoute::Events, &Method::DELETE) => {
             state.store.clear();
+            state.live.restart_fresh();
             Ok(empty(StatusCode::NO_CONTENT))
         }
         (MockRoute::Requests, &Method::GET) => {

@@ -26,6 +26,10 @@ struct Inner {
     /// Created when first needed; it goes on with the instances of `--generate` when both are
     /// given.
     generator: Option<Generator>,
+    /// The generator as the server started, which a reset goes back to.
+    initial: Option<Generator>,
+    /// The server has shut down: no feed may start again.
+    closed: bool,
     task: Option<AbortHandle>,
     rate: Option<Rate>,
     emitted: u64,
@@ -51,6 +55,8 @@ impl LiveFeed {
         LiveFeed {
             inner: Mutex::new(Inner {
                 options,
+                initial: generator.clone(),
+                closed: false,
                 generator,
                 task: None,
                 rate: None,
@@ -71,6 +77,9 @@ impl LiveFeed {
         runtime: &tokio::runtime::Handle,
     ) -> Result<(), String> {
         let mut inner = state.live.lock();
+        if inner.closed {
+            return Err("the server is shutting down".into());
+        }
         if inner.generator.is_none() {
             inner.generator = Some(Generator::new(&inner.options)?);
         }
@@ -79,7 +88,8 @@ impl LiveFeed {
         }
         inner.epoch += 1;
         let epoch = inner.epoch;
-        let feed_state = Arc::clone(state);
+        // A weak reference: the feed must not keep a stopped server's state alive.
+        let feed_state = Arc::downgrade(state);
         let task = runtime.spawn(async move {
             let started = tokio::time::Instant::now();
             let mut ticks = tokio::time::interval(TICK);
@@ -89,7 +99,10 @@ impl LiveFeed {
                 ticks.tick().await;
                 let due = (started.elapsed().as_secs_f64() * rate.per_second()) as u64;
                 if due > appended {
-                    feed_state.live.append(&feed_state, epoch, due - appended);
+                    let Some(state) = feed_state.upgrade() else {
+                        return;
+                    };
+                    state.live.append(&state, epoch, due - appended);
                     appended = due;
                 }
             }
@@ -107,6 +120,28 @@ impl LiveFeed {
         }
         inner.rate = None;
         inner.epoch += 1;
+    }
+
+    /// Stops the feed for good: the server is shutting down.
+    pub fn close(&self) {
+        self.stop();
+        self.lock().closed = true;
+    }
+
+    /// Goes back to the generator the server started with (a reset restores the startup
+    /// events, so open instances must be the ones they left open).
+    pub fn rewind(&self) {
+        let mut inner = self.lock();
+        // A running feed keeps its rate and goes on from there.
+        inner.generator = inner.initial.clone();
+        inner.emitted = 0;
+    }
+
+    /// Starts over with a fresh generator (every event was deleted, so no instance is open).
+    pub fn restart_fresh(&self) {
+        let mut inner = self.lock();
+        inner.generator = Generator::new(&inner.options).ok();
+        inner.emitted = 0;
     }
 
     /// Whether it runs, how fast, and how much it appended.

@@ -81,11 +81,13 @@ pub struct StartupData {
 }
 
 impl AppState {
-    /// Back to how the server started: its startup events (renumbered from 1), an empty
-    /// journal, and real time.
+    /// Back to how the server started: its startup events (renumbered from 1), the live
+    /// feed's generator as it was then (a running feed keeps running), an empty journal, and
+    /// real time.
     pub fn reset(&self) {
         self.store
             .reset_to(&self.startup.events, &self.startup.parties);
+        self.live.rewind();
         self.journal.clear();
         self.clock.reset();
     }

@@ -78,8 +78,8 @@ pub async fn serve_until(
         });
     };
     drop(listener);
-    // The feed's task holds the state; it must not outlive the server.
-    state.live.stop();
+    // No feed runs past the server, nor starts again during the grace period.
+    state.live.close();
     if tokio::time::timeout(grace, graceful.shutdown())
         .await
         .is_err()
