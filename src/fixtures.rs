@@ -99,12 +99,19 @@ fn extension(path: &Path) -> Option<String> {
     Some(path.extension()?.to_str()?.to_ascii_lowercase())
 }
 
-fn whole_file(path: &Path, message: String) -> FixtureError {
-    FixtureError {
-        path: path.to_owned(),
-        location: String::new(),
-        message,
+impl FixtureError {
+    /// What is wrong at `location` in the fixture at `path` (an empty location: the whole file).
+    fn at(path: &Path, location: impl Into<String>, message: impl Into<String>) -> FixtureError {
+        FixtureError {
+            path: path.to_owned(),
+            location: location.into(),
+            message: message.into(),
+        }
     }
+}
+
+fn whole_file(path: &Path, message: String) -> FixtureError {
+    FixtureError::at(path, "", message)
 }
 
 /// How a fixture's text is laid out.
@@ -131,12 +138,7 @@ pub fn parse_as(origin: &Path, text: &str, format: Format) -> Result<Fixtures, F
     if format == Format::Ndjson {
         return parse_ndjson(origin, text);
     }
-    let path = origin;
-    let error_at = |location: String, message: String| FixtureError {
-        path: path.to_owned(),
-        location,
-        message,
-    };
+    let error_at = |location: String, message: String| FixtureError::at(origin, location, message);
     let value: Value = serde_json::from_str(text).map_err(|e| {
         error_at(
             format!("line {}, column {}", e.line(), e.column()),
@@ -240,11 +242,7 @@ fn parse_ndjson(path: &Path, text: &str) -> Result<Fixtures, FixtureError> {
             continue;
         }
         let line_number = i + 1;
-        let fail = |location: String, message: String| FixtureError {
-            path: path.to_owned(),
-            location,
-            message,
-        };
+        let fail = |location: String, message: String| FixtureError::at(path, location, message);
         let value: Value = serde_json::from_str(line).map_err(|e| {
             fail(
                 format!("line {line_number}, column {}", e.column()),
