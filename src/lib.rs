@@ -34,6 +34,7 @@ pub mod cli;
 mod clock;
 mod config;
 pub mod event;
+pub mod faults;
 pub mod fixtures;
 pub mod generate;
 pub mod http;
