@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::auth::{AuthMode, Authenticator, KeyError};
 use crate::clock::Clock;
 use crate::event::Event;
+use crate::faults::{FaultRule, FaultSet};
 use crate::fixtures::{self, FixtureError};
 use crate::generate::{Generator, GeneratorOptions};
 use crate::http::{AdminSettings, AppState, LiveFeed, RunningServer, StartupData};
@@ -59,6 +60,9 @@ pub struct ServerConfig {
     pub generator: GeneratorOptions,
     /// Append generated events at this rate while serving (`--live`).
     pub live: Option<Rate>,
+    /// Fault rules standing from the start (`--fault`, `--faults`); their probabilities and
+    /// delay ranges draw from a generator seeded with `generator.seed` (`--seed`).
+    pub faults: Vec<FaultRule>,
 }
 
 /// Default `max_body`: 16 MiB.
@@ -85,6 +89,7 @@ impl Default for ServerConfig {
             generate: 0,
             generator: GeneratorOptions::default(),
             live: None,
+            faults: Vec::new(),
         }
     }
 }
@@ -191,6 +196,7 @@ impl ServerConfig {
         let local_addr: SocketAddr = listener
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
+        let fault_seed = self.generator.seed;
         let state = AppState {
             store: EventStore::new(),
             auth,
@@ -209,6 +215,7 @@ impl ServerConfig {
             startup,
             live: LiveFeed::new(self.generator, live_generator),
             live_at_start: self.live,
+            faults: FaultSet::new(fault_seed, self.faults),
         };
         // Loading the startup data is a reset from nothing.
         state.reset();

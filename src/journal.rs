@@ -10,6 +10,8 @@ use hyper::header::HeaderValue;
 use hyper::{HeaderMap, Method, Uri};
 use serde::Serialize;
 
+use crate::faults::FaultRecord;
+
 /// Which endpoint a request reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -44,12 +46,14 @@ pub struct JournalEntry {
     pub headers: Vec<(String, String)>,
     /// The endpoint it reached.
     pub route: RouteKind,
-    /// The status answered.
+    /// The status answered; 0 when a fault rule reset the connection instead.
     pub status: u16,
     /// How many events the answer held (query only).
     pub events: Option<usize>,
     /// The `next` header answered (query only).
     pub next: Option<String>,
+    /// The fault rule that fired on the request, if one did.
+    pub fault: Option<FaultRecord>,
 }
 
 /// A request as the handler hands it over: shared buffers, no text made yet. Entries are
@@ -65,6 +69,7 @@ pub(crate) struct RecordedRequest {
     pub status: u16,
     pub events: Option<usize>,
     pub next: Option<HeaderValue>,
+    pub fault: Option<FaultRecord>,
 }
 
 impl RecordedRequest {
@@ -85,6 +90,7 @@ impl RecordedRequest {
             status: self.status,
             events: self.events,
             next: self.next.as_ref().map(|value| latin1(value.as_bytes())),
+            fault: self.fault.clone(),
         }
     }
 }
@@ -229,6 +235,7 @@ mod tests {
             status: 200,
             events: None,
             next: None,
+            fault: None,
         }
     }
 

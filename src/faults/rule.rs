@@ -165,7 +165,7 @@ impl FaultRule {
 /// `250ms`, `2s`: the spelling `parse_duration` reads back.
 pub(super) fn format_duration(duration: Duration) -> String {
     let millis = duration.as_millis();
-    if millis % 1000 == 0 {
+    if millis.is_multiple_of(1000) {
         format!("{}s", millis / 1000)
     } else {
         format!("{millis}ms")

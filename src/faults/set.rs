@@ -184,7 +184,7 @@ impl FaultSet {
                 Trigger::Always => true,
                 Trigger::Nth(n) => standing.matched == n,
                 Trigger::First(n) => standing.matched <= n,
-                Trigger::Every(k) => standing.matched % k == 0,
+                Trigger::Every(k) => standing.matched.is_multiple_of(k),
                 Trigger::Probability(p) => rng.random::<f64>() < p,
                 Trigger::Window { start, end } => (start..end).contains(&now),
             };
@@ -203,13 +203,18 @@ impl FaultSet {
             }
             action => action,
         };
+        // A header's rule is recorded as the header spelled it, without the implied `when`.
+        let spelling = match id {
+            Some(_) => rule.to_string(),
+            None => match rule.retry_after {
+                Some(seconds) => format!("what={},retry_after={seconds}", rule.what),
+                None => format!("what={}", rule.what),
+            },
+        };
         Some(Fired {
             action,
             retry_after: rule.retry_after,
-            record: FaultRecord {
-                id,
-                rule: rule.to_string(),
-            },
+            record: FaultRecord { id, rule: spelling },
         })
     }
 }
@@ -343,6 +348,7 @@ mod tests {
             .decide(RouteKind::Query, None, None, now(), Some(&header))
             .unwrap();
         assert_eq!(fired.record.id, None);
+        assert_eq!(fired.record.rule, "what=delay:10ms..20ms");
         let Action::Delay(delay) = fired.action else {
             panic!("{:?}", fired.action)
         };

@@ -39,6 +39,10 @@ pub enum MockRoute {
     OpenApi,
     /// `/_mock/live`.
     Live,
+    /// `/_mock/faults`.
+    Faults,
+    /// `/_mock/faults/{id}`.
+    Fault(u64),
 }
 
 /// The OpenAPI 3.1 description of the faked endpoints and of `/_mock`.
@@ -56,8 +60,19 @@ impl MockRoute {
             "reset" => MockRoute::Reset,
             "openapi.json" => MockRoute::OpenApi,
             "live" => MockRoute::Live,
+            "faults" => MockRoute::Faults,
             _ => return None,
         })
+    }
+
+    /// `/_mock/faults/{id}`, or `None` for an id that is not a number (a 404).
+    pub fn fault(id: &str) -> Option<MockRoute> {
+        id.parse().ok().map(MockRoute::Fault)
+    }
+
+    /// The fault endpoints, which no fault rule touches.
+    pub fn is_faults(self) -> bool {
+        matches!(self, MockRoute::Faults | MockRoute::Fault(_))
     }
 
     /// Token and health stay open with `--no-admin` and `--admin-token`.
@@ -66,14 +81,15 @@ impl MockRoute {
     }
 
     /// The methods the endpoint answers, for the 405's `Allow`.
-    fn allowed(self) -> &'static str {
+    pub(super) fn allowed(self) -> &'static str {
         match self {
             MockRoute::Token | MockRoute::Health | MockRoute::OpenApi => "GET",
             MockRoute::Events => "GET, POST, DELETE",
             MockRoute::Requests => "GET, DELETE",
             MockRoute::Clock => "GET, POST",
             MockRoute::Reset => "POST",
-            MockRoute::Live => "GET, POST, DELETE",
+            MockRoute::Live | MockRoute::Faults => "GET, POST, DELETE",
+            MockRoute::Fault(_) => "GET, DELETE",
         }
     }
 }
@@ -107,7 +123,7 @@ pub fn wants_body(route: MockRoute, method: &Method) -> bool {
     method == Method::POST
         && matches!(
             route,
-            MockRoute::Events | MockRoute::Clock | MockRoute::Live
+            MockRoute::Events | MockRoute::Clock | MockRoute::Live | MockRoute::Faults
         )
 }
 
@@ -155,13 +171,16 @@ pub fn answer(
             state.live.stop();
             Ok(json_response(StatusCode::OK, &state.live.status()))
         }
+        (MockRoute::Faults | MockRoute::Fault(_), _) => {
+            super::admin_faults::answer(state, route, method, body)
+        }
         _ => Err(Problem::MethodNotAllowed {
             allow: route.allowed(),
         }),
     }
 }
 
-fn json_response(status: StatusCode, value: &impl serde::Serialize) -> HttpResponse {
+pub(super) fn json_response(status: StatusCode, value: &impl serde::Serialize) -> HttpResponse {
     let body = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
     with_body(status, "application/json; charset=utf-8", body)
 }

@@ -6,6 +6,7 @@ use hyper::{HeaderMap, StatusCode, Uri};
 use super::AppState;
 use super::problem::{HttpResponse, Problem, with_body};
 use crate::auth::Caller;
+use crate::faults::Action;
 use crate::query::{
     self, EventQuery, QueryParams, is_valid_header_value, next_link, render_page, request_path,
 };
@@ -13,13 +14,13 @@ use crate::query::{
 const CLOUDEVENTS_JSON: &str = "application/cloudevents+json; charset=utf-8";
 
 /// Answers one query for the events of app `org`/`app`; also says how many events the page
-/// holds.
+/// holds. `page_fault` is a fault rule's `drop_next`, `stale_next` or `empty_page`.
 pub fn query_app_events(
     state: &AppState,
     uri: &Uri,
     headers: &HeaderMap,
-    org: &str,
-    app: &str,
+    (org, app): (&str, &str),
+    page_fault: Option<Action>,
 ) -> Result<(HttpResponse, usize), Problem> {
     // A: authentication runs before anything else.
     let caller = state
@@ -51,11 +52,25 @@ pub fn query_app_events(
     let registered_by = (!state.visibility_lag.is_zero())
         .then(|| crate::clock::shift(state.clock.now(), -state.visibility_lag));
     let page = query.run(&state.store, &caller_org, registered_by)?;
+    // What production answers when its authorization filter removes every event of a page.
+    if page_fault == Some(Action::EmptyPage) {
+        return Ok((with_body(StatusCode::OK, CLOUDEVENTS_JSON, &b"[]"[..]), 0));
+    }
 
     let mut response = with_body(StatusCode::OK, CLOUDEVENTS_JSON, render_page(&page));
-    if let Some(last) = page.last() {
+    let next_after = match page_fault {
+        _ if page.is_empty() => None,
+        Some(Action::DropNext) => None,
+        // K events back from the last; K at least the page's length points where it began.
+        Some(Action::StaleNext(k)) => Some(match page.len().checked_sub(k.saturating_add(1)) {
+            Some(index) => page[index].event.id(),
+            None => bound.after.as_deref().unwrap_or_default(),
+        }),
+        _ => page.last().map(|last| last.event.id()),
+    };
+    if let Some(after) = next_after {
         let base = base_url(state, headers);
-        let link = next_link(&base, &request_path(uri.path()), last.event.id(), &params);
+        let link = next_link(&base, &request_path(uri.path()), after, &params);
         // Kestrel refuses a header value outside visible ASCII, and production answers 500.
         let value = is_valid_header_value(&link)
             .then(|| HeaderValue::from_str(&link).ok())

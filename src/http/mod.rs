@@ -1,12 +1,16 @@
 //! The thin HTTP shell: routing, the endpoints, the journal, and the accept loop.
 
 mod admin;
+mod admin_faults;
 mod app_events;
 mod body;
+mod connection;
+mod fault;
 mod kestrel;
 mod live;
 mod problem;
 mod publish;
+mod response_body;
 mod server;
 mod trace;
 
@@ -15,19 +19,23 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use hyper::body::Incoming;
 use hyper::http::request::Parts;
 use hyper::{Method, Request};
 
+pub use connection::{ResetSwitch, ResettableStream};
+pub use fault::FAULT_HEADER;
 pub use live::{LiveFeed, LiveStatus};
 pub use problem::{HttpResponse, Problem};
+pub use response_body::{BodyAborted, ResponseBody};
 pub use server::{GRACE_PERIOD, RunningServer, ServerHandle};
 pub use trace::TraceContext;
 
 use crate::auth::Authenticator;
 use crate::clock::Clock;
 use crate::event::Event;
+use crate::faults::{Action, FaultSet, Fired};
 use crate::journal::{Journal, RecordedRequest, RouteKind};
 use crate::query::decode_path_segment;
 use crate::store::{EventStore, PartyIdentifier};
@@ -60,6 +68,8 @@ pub struct AppState {
     pub live: LiveFeed,
     /// The live feed's rate at start (`--live`).
     pub live_at_start: Option<crate::units::Rate>,
+    /// Fault rules.
+    pub faults: FaultSet,
 }
 
 /// Access to the admin API under `/_mock` (token and health are always open).
@@ -82,14 +92,15 @@ pub struct StartupData {
 
 impl AppState {
     /// Back to how the server started: its startup events (renumbered from 1), the live
-    /// feed's generator as it was then (a running feed keeps running), an empty journal, and
-    /// real time.
+    /// feed's generator as it was then (a running feed keeps running), an empty journal,
+    /// real time, and the startup fault rules with fresh counters.
     pub fn reset(&self) {
         self.store
             .reset_to(&self.startup.events, &self.startup.parties);
         self.live.rewind();
         self.journal.clear();
         self.clock.reset();
+        self.faults.reset();
     }
 }
 
@@ -128,6 +139,7 @@ impl Route {
             }
             [_, _, _, _] if under_app => Route::Publish,
             ["_mock", name] => MockRoute::named(name).map_or(Route::Unknown, Route::Mock),
+            ["_mock", "faults", id] => MockRoute::fault(id).map_or(Route::Unknown, Route::Mock),
             _ => Route::Unknown,
         }
     }
@@ -146,29 +158,57 @@ impl Route {
 /// A response, and for a query how many events it holds (for the journal).
 type Answer = (HttpResponse, Option<usize>);
 
-/// Handles one request: route, answer, journal, and log one line.
-pub(crate) async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> HttpResponse {
+/// Handles one request: route, fault, answer, journal, and log one line. `reset` resets the
+/// connection the request came on.
+pub(crate) async fn handle(
+    state: Arc<AppState>,
+    reset: &ResetSwitch,
+    request: Request<Incoming>,
+) -> HttpResponse {
     let started = Instant::now();
     let received_at = state.clock.now();
     let (parts, body) = request.into_parts();
     let trace = TraceContext::from_headers(&parts.headers);
     let route = Route::of(parts.uri.path());
     let kind = route.kind();
-    let (response, events) = dispatch(&state, route, &parts, body)
-        .await
-        .unwrap_or_else(|problem| (problem.into_response(&trace), None));
-    if matches!(
-        kind,
-        RouteKind::Query | RouteKind::Publish | RouteKind::Unknown
-    ) {
-        state
-            .journal
-            .record(journal_entry(&parts, kind, &response, events, received_at));
+    let (answer, fired) = match fault::decide(&state, &route, kind, &parts, received_at) {
+        Ok(fired) => {
+            let answer = answer_with(&state, route, &parts, body, fired.as_ref(), reset).await;
+            (answer, fired)
+        }
+        Err(problem) => (Err(problem), None),
+    };
+    let (response, events) = answer.unwrap_or_else(|problem| (problem.into_response(&trace), None));
+    let was_reset = fired.as_ref().is_some_and(|f| f.action == Action::Reset);
+    // With a reset nothing is answered; the journal says 0.
+    let status = if was_reset {
+        0
+    } else {
+        response.status().as_u16()
+    };
+    if fired.is_some()
+        || matches!(
+            kind,
+            RouteKind::Query | RouteKind::Publish | RouteKind::Unknown
+        )
+    {
+        let fault = fired.map(|fired| fired.record);
+        state.journal.record(RecordedRequest {
+            received_at,
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            headers: parts.headers.clone(),
+            route: kind,
+            status,
+            events,
+            next: response.headers().get("next").cloned(),
+            fault,
+        });
     }
     tracing::info!(
         method = %parts.method,
         uri = %parts.uri,
-        status = response.status().as_u16(),
+        status,
         micros = started.elapsed().as_micros() as u64,
         trace_id = trace.trace_id(),
         "request"
@@ -176,11 +216,59 @@ pub(crate) async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> 
     response
 }
 
+/// The answer to a request, as a fired fault rule changes it.
+async fn answer_with(
+    state: &Arc<AppState>,
+    route: Route,
+    parts: &Parts,
+    body: Incoming,
+    fired: Option<&Fired>,
+    reset: &ResetSwitch,
+) -> Result<Answer, Problem> {
+    let Some(fired) = fired else {
+        return dispatch(state, route, parts, body, None).await;
+    };
+    match fired.action {
+        // A gateway's answer: the endpoint never sees the request.
+        Action::Status(status) => Err(Problem::Injected {
+            status: hyper::StatusCode::from_u16(status).map_err(|_| Problem::Unhandled)?,
+            retry_after: fired.retry_after,
+        }),
+        // The connection dies on arrival: nothing is handled.
+        Action::Reset => {
+            reset.reset();
+            Ok((problem::empty(hyper::StatusCode::OK), None))
+        }
+        // No lock is held while waiting: other requests go on at full speed.
+        Action::Delay(delay) => {
+            tokio::time::sleep(delay).await;
+            dispatch(state, route, parts, body, None).await
+        }
+        Action::DelayBetween(..) => dispatch(state, route, parts, body, None).await,
+        Action::DropNext | Action::StaleNext(_) | Action::EmptyPage => {
+            dispatch(state, route, parts, body, Some(fired.action)).await
+        }
+        Action::CloseAfterHeaders
+        | Action::Truncate(_)
+        | Action::Malformed
+        | Action::SlowBody(_) => {
+            let (response, events) = dispatch(state, route, parts, body, None)
+                .await
+                .unwrap_or_else(|problem| {
+                    let trace = TraceContext::from_headers(&parts.headers);
+                    (problem.into_response(&trace), None)
+                });
+            Ok((fault::shape(response, fired.action), events))
+        }
+    }
+}
+
 async fn dispatch(
     state: &Arc<AppState>,
     route: Route,
     parts: &Parts,
     body: Incoming,
+    page_fault: Option<Action>,
 ) -> Result<Answer, Problem> {
     if let Some(refusal) = kestrel::refusal(parts) {
         return Err(refusal);
@@ -188,8 +276,13 @@ async fn dispatch(
     match route {
         Route::AppEvents { org, app } => {
             require(&parts.method, Method::GET)?;
-            let (response, events) =
-                app_events::query_app_events(state, &parts.uri, &parts.headers, &org, &app)?;
+            let (response, events) = app_events::query_app_events(
+                state,
+                &parts.uri,
+                &parts.headers,
+                (&org, &app),
+                page_fault,
+            )?;
             Ok((response, Some(events)))
         }
         Route::Publish => {
@@ -221,25 +314,6 @@ fn require(method: &Method, allowed: Method) -> Result<(), Problem> {
         "GET"
     };
     Err(Problem::MethodNotAllowed { allow })
-}
-
-fn journal_entry(
-    parts: &Parts,
-    route: RouteKind,
-    response: &HttpResponse,
-    events: Option<usize>,
-    received_at: DateTime<Utc>,
-) -> RecordedRequest {
-    RecordedRequest {
-        received_at,
-        method: parts.method.clone(),
-        uri: parts.uri.clone(),
-        headers: parts.headers.clone(),
-        route,
-        status: response.status().as_u16(),
-        events,
-        next: response.headers().get("next").cloned(),
-    }
 }
 
 #[cfg(test)]

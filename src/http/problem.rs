@@ -6,16 +6,16 @@
 //! the action, keep `application/problem+json`.
 
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
+use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use hyper::{Response, StatusCode};
 
+use super::response_body::ResponseBody;
 use super::trace::TraceContext;
 use crate::json::write_str;
 use crate::query::{BindingErrors, QueryError, RegisterRejection};
 
-/// An HTTP response with a complete body.
-pub type HttpResponse = Response<Full<Bytes>>;
+/// An HTTP response.
+pub type HttpResponse = Response<ResponseBody>;
 
 /// Why a request does not get its normal answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +58,15 @@ pub enum Problem {
     HeadersTooLarge,
     /// Kestrel: a header value that is not UTF-8.
     MalformedRequest,
+    /// A fault rule's `status:CODE`, with its `retry_after`.
+    Injected {
+        status: StatusCode,
+        retry_after: Option<u64>,
+    },
+    /// `/_mock/faults/{id}` for a rule that does not stand.
+    NoSuchFault(u64),
+    /// A request whose `x-mock-fault` header does not parse.
+    BadFaultHeader(String),
 }
 
 const TYPE_400: &str = "https://tools.ietf.org/html/rfc9110#section-15.5.1";
@@ -177,6 +186,21 @@ impl Problem {
                     .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 response
             }
+            Problem::Injected {
+                status,
+                retry_after,
+            } => injected(status, retry_after, &trace_id),
+            Problem::NoSuchFault(id) => {
+                let detail = format!("there is no fault rule {id} (GET /_mock/faults lists them)");
+                let body = ProblemBody::new(TYPE_404, "Not Found", 404)
+                    .detail(&detail)
+                    .finish(&trace_id);
+                with_body(StatusCode::NOT_FOUND, PROBLEM_JSON, body)
+            }
+            Problem::BadFaultHeader(message) => {
+                let detail = format!("x-mock-fault: {message}");
+                Problem::MockBadRequest(detail).into_response(trace)
+            }
             Problem::MockBadRequest(detail) => {
                 let body = ProblemBody::new(TYPE_400, "Bad Request", 400)
                     .detail(&detail)
@@ -185,6 +209,82 @@ impl Problem {
             }
         }
     }
+}
+
+/// A fault's status as ASP.NET Core would shape it: ProblemDetails for 4xx and 5xx, with
+/// `type` and `title` only for the statuses ASP.NET Core has defaults for; no body otherwise.
+fn injected(status: StatusCode, retry_after: Option<u64>, trace_id: &str) -> HttpResponse {
+    let mut response = if status.is_client_error() || status.is_server_error() {
+        let body = match aspnet_defaults(status.as_u16()) {
+            Some((type_uri, title)) => ProblemBody::new(type_uri, title, status.as_u16()),
+            None => ProblemBody::status_only(status.as_u16()),
+        };
+        with_body(status, PROBLEM_JSON, body.finish(trace_id))
+    } else {
+        empty(status)
+    };
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// ASP.NET Core's ProblemDetails defaults (`type`, `title`) by status.
+fn aspnet_defaults(status: u16) -> Option<(&'static str, &'static str)> {
+    Some(match status {
+        400 => (TYPE_400, "Bad Request"),
+        401 => (TYPE_401, "Unauthorized"),
+        403 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.5.4",
+            "Forbidden",
+        ),
+        404 => (TYPE_404, "Not Found"),
+        405 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.5.6",
+            "Method Not Allowed",
+        ),
+        406 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.5.7",
+            "Not Acceptable",
+        ),
+        408 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.5.9",
+            "Request Timeout",
+        ),
+        409 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+            "Conflict",
+        ),
+        412 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.5.13",
+            "Precondition Failed",
+        ),
+        415 => (TYPE_415, "Unsupported Media Type"),
+        422 => (
+            "https://tools.ietf.org/html/rfc4918#section-11.2",
+            "Unprocessable Entity",
+        ),
+        426 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.5.22",
+            "Upgrade Required",
+        ),
+        500 => (TYPE_500, TITLE_500),
+        502 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.6.3",
+            "Bad Gateway",
+        ),
+        503 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.6.4",
+            "Service Unavailable",
+        ),
+        504 => (
+            "https://tools.ietf.org/html/rfc9110#section-15.6.5",
+            "Gateway Timeout",
+        ),
+        _ => return None,
+    })
 }
 
 /// Production wraps the register's answer as `{status} - {reason} - {body}`; the register's
@@ -214,6 +314,13 @@ impl ProblemBody {
         write_str(&mut out, title);
         out.extend_from_slice(format!(",\"status\":{status}").as_bytes());
         ProblemBody { out }
+    }
+
+    /// `{"status": N, …}`: what ASP.NET Core writes for a status it has no defaults for.
+    fn status_only(status: u16) -> ProblemBody {
+        ProblemBody {
+            out: format!("{{\"status\":{status}").into_bytes(),
+        }
     }
 
     fn detail(mut self, detail: &str) -> ProblemBody {
@@ -247,7 +354,7 @@ impl ProblemBody {
 
 /// A response with no body and no content type.
 pub fn empty(status: StatusCode) -> HttpResponse {
-    let mut response = Response::new(Full::new(Bytes::new()));
+    let mut response = Response::new(ResponseBody::complete(Bytes::new()));
     *response.status_mut() = status;
     response
 }
@@ -258,7 +365,7 @@ pub fn with_body(
     content_type: &'static str,
     body: impl Into<Bytes>,
 ) -> HttpResponse {
-    let mut response = Response::new(Full::new(body.into()));
+    let mut response = Response::new(ResponseBody::complete(body.into()));
     *response.status_mut() = status;
     response
         .headers_mut()

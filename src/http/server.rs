@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::AppState;
+use super::connection::ResettableStream;
 
 /// How long in-flight requests get to finish once shutdown starts.
 pub const GRACE_PERIOD: Duration = Duration::from_secs(5);
@@ -65,10 +66,12 @@ pub async fn serve_until(
             }
         };
         let _ = stream.set_nodelay(true);
+        let (stream, reset) = ResettableStream::new(stream);
         let state = Arc::clone(&state);
         let service = service_fn(move |request| {
             let state = Arc::clone(&state);
-            async move { Ok::<_, std::convert::Infallible>(super::handle(state, request).await) }
+            let reset = Arc::clone(&reset);
+            async move { Ok::<_, std::convert::Infallible>(super::handle(state, &reset, request).await) }
         });
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {

@@ -1,0 +1,161 @@
+//! Applying a fired fault rule to an exchange: which rule fires for a request, and what its
+//! action does to the answer the endpoint gave.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use hyper::StatusCode;
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::http::request::Parts;
+
+use super::response_body::{ResponseBody, Step};
+use super::{AppState, HttpResponse, Problem, Route};
+use crate::faults::{Action, FaultRule, Fired};
+use crate::journal::RouteKind;
+
+/// The header that faults the request carrying it.
+pub const FAULT_HEADER: &str = "x-mock-fault";
+
+/// How finely `slow_body` cuts its time: at most one piece per this long.
+const SLOW_BODY_TICK: Duration = Duration::from_millis(50);
+
+/// And into at most this many pieces, however long it takes.
+const MAX_PIECES: usize = 10_000;
+
+/// The fault for this request: its `x-mock-fault` header first, then the standing rules.
+/// `/_mock/faults` itself is never faulted, so a rule can always be removed; the header is
+/// honoured only while the admin API is on (`--no-admin` means "behave like production").
+pub(super) fn decide(
+    state: &AppState,
+    route: &Route,
+    kind: RouteKind,
+    parts: &Parts,
+    now: DateTime<Utc>,
+) -> Result<Option<Fired>, Problem> {
+    if matches!(route, Route::Mock(mock) if mock.is_faults()) {
+        return Ok(None);
+    }
+    let header = match parts.headers.get(FAULT_HEADER) {
+        Some(value) if state.admin.enabled => {
+            let text = value
+                .to_str()
+                .map_err(|_| Problem::BadFaultHeader("the value is not ASCII".into()))?;
+            let rule = FaultRule::for_one_request(text)
+                .map_err(|error| Problem::BadFaultHeader(error.0))?;
+            Some(rule)
+        }
+        _ => None,
+    };
+    let (org, app) = match route {
+        Route::AppEvents { org, app } => (Some(org.as_str()), Some(app.as_str())),
+        _ => (None, None),
+    };
+    Ok(state.faults.decide(kind, org, app, now, header.as_ref()))
+}
+
+/// Applies a response-shaping `action` (`close_after_headers`, `truncate`, `malformed`,
+/// `slow_body`) to the endpoint's `response`; other actions leave it as it is.
+pub(super) fn shape(response: HttpResponse, action: Action) -> HttpResponse {
+    let (mut parts, body) = response.into_parts();
+    let Some(bytes) = body.into_bytes() else {
+        return HttpResponse::from_parts(parts, ResponseBody::complete(Bytes::new()));
+    };
+    let full_length = HeaderValue::from(bytes.len());
+    let body = match action {
+        Action::CloseAfterHeaders => ResponseBody::scripted([Step::Flush, Step::Abort]),
+        Action::Truncate(keep) => {
+            let kept = bytes.slice(..keep.min(bytes.len()));
+            ResponseBody::scripted([Step::Data(kept), Step::Flush, Step::Abort])
+        }
+        Action::SlowBody(duration) => ResponseBody::scripted(dribble(bytes, duration)),
+        Action::Malformed => {
+            if parts.status != StatusCode::OK {
+                parts.status = StatusCode::OK;
+                parts.headers.insert(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/json; charset=utf-8"),
+                );
+            }
+            return HttpResponse::from_parts(parts, ResponseBody::complete(malformed(&bytes)));
+        }
+        _ => ResponseBody::complete(bytes),
+    };
+    // The header promises the whole body, so a client notices what is missing.
+    parts.headers.insert(CONTENT_LENGTH, full_length);
+    HttpResponse::from_parts(parts, body)
+}
+
+/// Pieces of `bytes`, each after a pause, the pauses adding up to `duration`.
+fn dribble(bytes: Bytes, duration: Duration) -> Vec<Step> {
+    let ticks = (duration.as_millis() / SLOW_BODY_TICK.as_millis()).max(1);
+    let pieces = usize::try_from(ticks)
+        .unwrap_or(MAX_PIECES)
+        .min(MAX_PIECES)
+        .min(bytes.len())
+        .max(1);
+    let pause = duration / u32::try_from(pieces).unwrap_or(u32::MAX);
+    let piece_length = bytes.len().div_ceil(pieces).max(1);
+    let mut steps = Vec::with_capacity(pieces * 2);
+    let mut start = 0;
+    for _ in 0..pieces {
+        steps.push(Step::Pause(pause));
+        let end = (start + piece_length).min(bytes.len());
+        if end > start {
+            steps.push(Step::Data(bytes.slice(start..end)));
+        }
+        start = end;
+    }
+    steps
+}
+
+/// A body that is not JSON: the first half of the real one (a prefix of a JSON document is
+/// never a whole one), or `[{` when there is too little of it to cut.
+fn malformed(bytes: &Bytes) -> Bytes {
+    if bytes.len() < 4 {
+        return Bytes::from_static(b"[{");
+    }
+    bytes.slice(..bytes.len() / 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dribbling_sends_every_byte_over_the_whole_duration() {
+        let bytes = Bytes::from(vec![b'x'; 1000]);
+        let steps = dribble(bytes, Duration::from_secs(1));
+        let (mut sent, mut waited) = (0, Duration::ZERO);
+        for step in &steps {
+            match step {
+                Step::Data(piece) => sent += piece.len(),
+                Step::Pause(pause) => waited += *pause,
+                _ => panic!("{step:?}"),
+            }
+        }
+        assert_eq!(sent, 1000);
+        assert_eq!(waited, Duration::from_secs(1));
+        assert_eq!(steps.len(), 40);
+        // Fewer bytes than ticks: one byte a piece.
+        assert_eq!(
+            dribble(Bytes::from_static(b"ab"), Duration::from_secs(1)).len(),
+            4
+        );
+        // Nothing to send: one pause.
+        assert_eq!(dribble(Bytes::new(), Duration::from_secs(1)).len(), 1);
+    }
+
+    #[test]
+    fn malformed_bodies_do_not_parse() {
+        for body in [
+            &b"[]"[..],
+            b"{\"status\":\"ok\",\"events\":445}",
+            b"\"abc\"",
+            b"",
+        ] {
+            let mangled = malformed(&Bytes::copy_from_slice(body));
+            assert!(serde_json::from_slice::<serde_json::Value>(&mangled).is_err());
+        }
+    }
+}
