@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,6 +63,8 @@ pub struct ServerConfig {
     /// Fault rules standing from the start (`--fault`, `--faults`); their probabilities and
     /// delay ranges draw from a generator seeded with `generator.seed` (`--seed`).
     pub faults: Vec<FaultRule>,
+    /// JSON files of fault rules (`--faults`), standing after `faults`.
+    pub fault_files: Vec<PathBuf>,
 }
 
 /// Default `max_body`: 16 MiB.
@@ -90,6 +92,7 @@ impl Default for ServerConfig {
             generator: GeneratorOptions::default(),
             live: None,
             faults: Vec::new(),
+            fault_files: Vec::new(),
         }
     }
 }
@@ -197,6 +200,10 @@ impl ServerConfig {
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
         let fault_seed = self.generator.seed;
+        let mut faults = self.faults;
+        for path in &self.fault_files {
+            faults.extend(read_fault_file(path)?);
+        }
         let state = AppState {
             store: EventStore::new(),
             auth,
@@ -215,7 +222,7 @@ impl ServerConfig {
             startup,
             live: LiveFeed::new(self.generator, live_generator),
             live_at_start: self.live,
-            faults: FaultSet::new(fault_seed, self.faults),
+            faults: FaultSet::new(fault_seed, faults),
         };
         // Loading the startup data is a reset from nothing.
         state.reset();
@@ -224,4 +231,16 @@ impl ServerConfig {
             state: Arc::new(state),
         })
     }
+}
+
+/// A `--faults` file: a JSON array of rules (objects, or strings in the rule spelling).
+fn read_fault_file(path: &Path) -> Result<Vec<FaultRule>, StartError> {
+    let place = format!("--faults {}", path.display());
+    let text =
+        std::fs::read_to_string(path).map_err(|e| StartError::Config(format!("{place}: {e}")))?;
+    serde_json::from_str(&text).map_err(|e| {
+        StartError::Config(format!(
+            "{place}: {e} (expected an array of rules like [{{\"when\": \"nth:3\", \"what\": \"status:503\"}}])"
+        ))
+    })
 }

@@ -49,8 +49,9 @@ pub mod units;
 pub use clock::Clock;
 pub use config::{DEFAULT_MAX_BODY, ServerConfig, StartError};
 pub use event::{Event, EventError};
+pub use faults::FaultRule;
 pub use http::{RunningServer, ServerHandle};
-pub use mock_server::{InvalidEvent, MockServer, MockServerBuilder, WaitTimeout};
+pub use mock_server::{FaultGuard, InvalidEvent, MockServer, MockServerBuilder, WaitTimeout};
 pub use store::{EventStore, Registration};
 
 /// The README's Rust examples, compiled and run as doc tests so they cannot go stale.

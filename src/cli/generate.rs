@@ -14,7 +14,8 @@ use crate::units::parse_duration;
 /// How synthetic events are made (for `generate`, `serve --generate` and `serve --live`).
 #[derive(Debug, Clone, Args)]
 pub struct GeneratorArgs {
-    /// Seed of the generator: the same seed and options give the same events on any machine.
+    /// Seed of the generator (and of fault rules' probabilities and delay ranges): the same
+    /// seed and options give the same events on any machine.
     #[arg(long, env = "ALTINN_EVENTS_MOCK_SEED", default_value_t = 1)]
     seed: u64,
     /// Orgs whose apps publish, comma-separated.

@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::auth::{AuthMode, Authenticator, TokenRequest};
 use crate::config::ServerConfig;
+use crate::faults::FaultRule;
 use crate::units::{Rate, parse_byte_size, parse_duration};
 
 /// An in-memory fake of the Altinn Events query API for app owners
@@ -102,6 +103,26 @@ struct ServeArgs {
     /// Keep appending generated events while serving at this rate: 10/s, 600/m, 30/h.
     #[arg(long, env = "ALTINN_EVENTS_MOCK_LIVE")]
     live: Option<Rate>,
+
+    /// A fault rule standing from the start, e.g. when=nth:3,what=status:503,retry_after=2
+    /// (README, "Fault injection"). Repeatable; the environment variable takes a ;-separated list.
+    #[arg(
+        long = "fault",
+        env = "ALTINN_EVENTS_MOCK_FAULT",
+        value_name = "RULE",
+        value_delimiter = ';'
+    )]
+    faults: Vec<FaultRule>,
+
+    /// A JSON file holding an array of fault rules, e.g. [{"when": "nth:3", "what": "status:503"}];
+    /// they stand after the --fault ones. Repeatable.
+    #[arg(
+        long = "faults",
+        env = "ALTINN_EVENTS_MOCK_FAULTS",
+        value_name = "FILE.json",
+        value_delimiter = ','
+    )]
+    fault_files: Vec<PathBuf>,
 
     #[command(flatten)]
     generator: generate::GeneratorArgs,
@@ -207,6 +228,8 @@ fn serve(args: ServeArgs) -> ExitCode {
         generate: args.generate,
         generator: args.generator.options(),
         live: args.live,
+        faults: args.faults,
+        fault_files: args.fault_files,
         ..ServerConfig::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

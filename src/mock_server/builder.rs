@@ -12,6 +12,7 @@ use super::{InvalidEvent, MockServer};
 use crate::auth::AuthMode;
 use crate::config::{ServerConfig, StartError};
 use crate::event::Event;
+use crate::faults::FaultRule;
 use crate::generate::GeneratorOptions;
 use crate::http::AppState;
 use crate::store::PartyIdentifier;
@@ -67,6 +68,20 @@ impl MockServerBuilder {
     /// Production's visibility lag (default: none; production: 30 s).
     pub fn visibility_lag(mut self, lag: Duration) -> Self {
         self.config.visibility_lag = lag;
+        self
+    }
+
+    /// A fault rule standing from the start (before any added later), e.g.
+    /// `"when=nth:3,what=status:503".parse()?`.
+    pub fn fault(mut self, rule: FaultRule) -> Self {
+        self.config.faults.push(rule);
+        self
+    }
+
+    /// Seed of the fault rules' probabilities and delay ranges, and of the generator
+    /// (default 1; [`generate`](Self::generate) sets it too).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.generator.seed = seed;
         self
     }
 

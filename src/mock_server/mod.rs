@@ -7,8 +7,10 @@
 //! for real (no pooling: a new test never gets an old server).
 
 mod builder;
+mod faults;
 
 pub use builder::MockServerBuilder;
+pub use faults::FaultGuard;
 
 use std::fmt;
 use std::sync::Arc;
