@@ -32,6 +32,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once per process; boxing would only add noise"
+)]
 enum Command {
     /// Serve the API (the default when no command is given).
     Serve(ServeArgs),
