@@ -1,6 +1,8 @@
 //! Shared by the integration tests: a real server on 127.0.0.1:0 and a real HTTP client.
 #![allow(dead_code)] // each test binary uses its own part of this
 
+pub mod feed;
+
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -1,0 +1,92 @@
+//! A feed of events in a `MockServer`, and a client that reads it as consumers do.
+
+use std::time::Duration;
+
+use altinn_events_mock::MockServer;
+use serde_json::{Value, json};
+
+/// The org and app every event here belongs to.
+pub const ORG: &str = "ttd";
+pub const APP: &str = "apps-test";
+
+/// Event `i` of the feed: id `ev-{i:03}`, one minute after the one before.
+pub fn event(i: usize) -> Value {
+    json!({
+        "specversion": "1.0",
+        "id": format!("ev-{i:03}"),
+        "type": "app.instance.created",
+        "source": format!(
+            "https://ttd.apps.tt02.altinn.no/ttd/apps-test/instances/1337/0b4b4c4e-aaaa-4bbb-8ccc-{i:012}"
+        ),
+        "subject": "/party/1337",
+        "time": format!("2024-03-01T{:02}:{:02}:00Z", i / 60, i % 60),
+    })
+}
+
+/// The ids of events `range`.
+pub fn ids(range: std::ops::Range<usize>) -> Vec<String> {
+    range.map(|i| format!("ev-{i:03}")).collect()
+}
+
+/// A server holding events 0..count of the feed.
+pub async fn server_with(count: usize) -> MockServer {
+    MockServer::builder()
+        .events((0..count).map(event))
+        .start()
+        .await
+}
+
+/// A consumer of the feed: a client with the org's token.
+pub struct Consumer {
+    pub client: reqwest::Client,
+    pub token: String,
+    pub base: String,
+}
+
+impl Consumer {
+    pub fn new(server: &MockServer) -> Consumer {
+        Consumer {
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("client builds"),
+            token: server.token(ORG),
+            base: server.events_url(ORG, APP),
+        }
+    }
+
+    /// The first page's URL.
+    pub fn first_page(&self, size: usize) -> String {
+        format!("{}?after=0&size={size}", self.base)
+    }
+
+    /// The page after event `after`.
+    pub fn page_after(&self, after: &str, size: usize) -> String {
+        format!("{}?after={after}&size={size}", self.base)
+    }
+
+    /// A GET with the token, and `x-mock-fault` when given.
+    pub async fn get(&self, url: &str, fault: Option<&str>) -> reqwest::Result<reqwest::Response> {
+        let mut request = self.client.get(url).bearer_auth(&self.token);
+        if let Some(fault) = fault {
+            request = request.header("x-mock-fault", fault);
+        }
+        request.send().await
+    }
+
+    /// A page's event ids and its `next`, failing on anything but a 200 with JSON.
+    pub async fn page(&self, url: &str, fault: Option<&str>) -> (Vec<String>, Option<String>) {
+        let response = self.get(url, fault).await.expect("answered");
+        assert_eq!(response.status(), 200, "{url}");
+        let next = response
+            .headers()
+            .get("next")
+            .map(|value| value.to_str().expect("ASCII").to_owned());
+        let events: Vec<Value> = response.json().await.expect("JSON");
+        let ids = events
+            .iter()
+            .map(|e| e["id"].as_str().expect("id").to_owned())
+            .collect();
+        (ids, next)
+    }
+}
