@@ -224,6 +224,15 @@ async fn bad_flags_and_missing_files_exit_with_code_2() {
         &["--port", "0", "--auth", "maybe"],
         &["--port", "0", "--visibility-lag", "soon"],
         &["--port", "0", "--base-url", "platform.altinn.no"],
+        &["--port", "0", "--fault", "when=nth:0,what=reset"],
+        &["--port", "0", "--fault", "what=reset"],
+        &[
+            "--port",
+            "0",
+            "--faults",
+            "fixtures/test/no-faults-here.json",
+        ],
+        &["--port", "0", "--faults", "fixtures/test/rules.json"],
     ] {
         let (code, stderr) = failing_start(args).await;
         assert_eq!(code, 2, "{args:?}: {stderr}");
@@ -297,6 +306,9 @@ async fn help_lists_every_flag() {
         "--seed",
         "--orgs",
         "--env",
+        "--fault <RULE>",
+        "--faults <FILE.json>",
+        "ALTINN_EVENTS_MOCK_FAULT",
     ] {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
@@ -318,4 +330,59 @@ async fn a_sigterm_right_after_the_listening_line_still_stops_cleanly() {
             .unwrap();
         assert!(exit.success(), "{exit:?}");
     }
+}
+
+#[tokio::test]
+async fn fault_rules_come_from_flags_files_and_the_environment() {
+    let server = launch(
+        &[
+            "--port",
+            "0",
+            "--fault",
+            "when=first:1,what=status:429,route=query",
+            "--faults",
+            "fixtures/test/faults.json",
+        ],
+        &[],
+    )
+    .await;
+    let (_, token) = get(&format!("{}/_mock/token?org=ttd", server.url), None).await;
+    let url = format!(
+        "{}/events/api/v1/app/ttd/apps-test?after=0&size=1",
+        server.url
+    );
+    let client = reqwest::Client::new();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let response = client.get(&url).bearer_auth(&token).send().await.unwrap();
+        seen.push((
+            response.status().as_u16(),
+            response.headers().contains_key("next"),
+        ));
+    }
+    // --fault first, then the file's rules in order: 429, then 503, then drop_next.
+    assert_eq!(seen, [(429, false), (503, false), (200, false)]);
+
+    let listed = |url: String| async move {
+        let (_, listed) = get(&format!("{url}/_mock/faults"), None).await;
+        let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|rule| rule["rule"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let from_env = launch(
+        &["--port", "0"],
+        &[(
+            "ALTINN_EVENTS_MOCK_FAULT",
+            "when=nth:9,what=reset;when=nth:10,what=malformed",
+        )],
+    )
+    .await;
+    assert_eq!(
+        listed(from_env.url.clone()).await,
+        ["when=nth:9,what=reset", "when=nth:10,what=malformed"]
+    );
 }
