@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs the README's fault-injection recipes as written, each after the prelude, against a
+# fresh server with the demo data, and fails if any recipe fails its own check.
+#
+#   scripts/check-recipes.sh                 # builds and starts `cargo run --release`
+#   scripts/check-recipes.sh path/to/binary  # or starts this binary (CI uses the debug one)
+#
+# Needs bash, curl, grep, sed and python3 (to cut the blocks out of the README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ $# -ge 1 ]; then
+  binary=$1
+else
+  cargo build --release --quiet
+  binary=target/release/altinn-events-mock
+fi
+"$binary" --port 0 > "$work/stdout" 2> "$work/stderr" &
+server_pid=$!
+for _ in $(seq 300); do
+  if grep -q '^listening on ' "$work/stdout"; then break; fi
+  sleep 0.1
+done
+MOCK=$(sed -n 's/^listening on //p' "$work/stdout")
+if [ -z "$MOCK" ]; then
+  echo "the server did not start:" >&2
+  cat "$work/stderr" >&2
+  exit 1
+fi
+export MOCK
+
+# Cut the prelude and the recipes out of the README: the fenced block after each marker.
+python3 - "$work" <<'PY'
+import pathlib, re, sys
+work = pathlib.Path(sys.argv[1])
+readme = pathlib.Path("README.md").read_text()
+blocks = re.findall(r"<!-- (recipe-prelude|recipe) -->\n```bash\n(.*?)```", readme, re.S)
+recipes = 0
+for kind, body in blocks:
+    if kind == "recipe-prelude":
+        (work / "prelude.sh").write_text(body)
+    else:
+        recipes += 1
+        (work / f"recipe-{recipes}.sh").write_text(body)
+if not (work / "prelude.sh").exists() or recipes == 0:
+    sys.exit("README.md: no recipe blocks found")
+PY
+
+failed=0
+for recipe in "$work"/recipe-*.sh; do
+  name=$(basename "$recipe" .sh)
+  curl -sf -X POST "$MOCK/_mock/reset" > /dev/null
+  mkdir -p "$work/$name"
+  if (cd "$work/$name" && bash -euo pipefail -c "$(cat "$work/prelude.sh" "$recipe")") > "$work/$name.out" 2>&1; then
+    echo "ok    $name: $(tail -n 1 "$work/$name.out")"
+  else
+    echo "FAIL  $name:" >&2
+    sed 's/^/      /' "$work/$name.out" >&2
+    failed=1
+  fi
+done
+exit $failed
