@@ -325,6 +325,8 @@ async fn the_openapi_document_describes_the_faked_and_admin_endpoints() {
         "/_mock/health",
         "/_mock/token",
         "/_mock/live",
+        "/_mock/faults",
+        "/_mock/faults/{id}",
     ] {
         assert!(paths.contains_key(path), "{path}");
     }
@@ -338,7 +340,17 @@ async fn the_openapi_document_describes_the_faked_and_admin_endpoints() {
     assert_eq!(
         names,
         [
-            "org", "app", "after", "from", "to", "party", "unit", "person", "type", "size"
+            "org",
+            "app",
+            "after",
+            "from",
+            "to",
+            "party",
+            "unit",
+            "person",
+            "type",
+            "size",
+            "x-mock-fault"
         ]
     );
     assert!(query["responses"]["200"]["headers"]["next"].is_object());
@@ -358,6 +370,8 @@ async fn no_admin_leaves_only_token_and_health() {
         "/_mock/requests",
         "/_mock/clock",
         "/_mock/openapi.json",
+        "/_mock/faults",
+        "/_mock/faults/1",
     ] {
         let answer = server.get(path).await;
         assert_eq!((answer.status, answer.body.as_str()), (404, ""), "{path}");
