@@ -27,7 +27,10 @@
 //! # }).unwrap();
 //! ```
 //!
-//! The contract and every production quirk reproduced are listed in the README.
+//! The contract and every production quirk reproduced are listed in the README. To see how a
+//! consumer copes when things go wrong, add [fault rules](faults) — a 503 in the middle of a
+//! traversal, a reset connection, a page without `next` — with [`MockServer::fault`], the
+//! builder, `--fault`, `/_mock/faults` or the `x-mock-fault` header.
 
 pub mod auth;
 pub mod cli;
