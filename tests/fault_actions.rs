@@ -186,6 +186,22 @@ async fn truncate_sends_exactly_that_many_bytes_then_closes() {
 }
 
 #[tokio::test]
+async fn truncate_past_the_end_sends_the_whole_body_and_still_closes() {
+    let server = server_with(3).await;
+    let consumer = Consumer::new(&server);
+    let url = consumer.first_page(2);
+    let token = consumer.token.clone();
+    // read_to_end returns only because the server closed the connection.
+    let received =
+        tokio::task::spawn_blocking(move || raw_exchange(&url, &token, "what=truncate:100000"))
+            .await
+            .unwrap()
+            .expect("a closed connection");
+    let (length, body) = split_response(&received);
+    assert_eq!(body.len(), length);
+}
+
+#[tokio::test]
 async fn malformed_is_a_200_that_is_not_json() {
     let server = server_with(3).await;
     let consumer = Consumer::new(&server);
@@ -264,6 +280,11 @@ async fn stale_next_makes_the_following_page_repeat_k_events() {
     let (following, _) = consumer.page(&next, None).await;
     assert_eq!(following, ids(2..6));
 
+    // K beyond the first page: the link is the first request's own, without `after`.
+    let first = format!("{}?from=2020-01-01Z&size=3", consumer.base);
+    let (_, next) = consumer.page(&first, Some("what=stale_next:3")).await;
+    assert_eq!(next.as_deref(), Some(first.as_str()));
+
     // K beyond the page points where the page began: all of it comes again.
     let url = consumer.page_after("ev-003", 2);
     let (_, next) = consumer.page(&url, Some("what=stale_next:5")).await;
@@ -304,11 +325,14 @@ async fn a_bad_fault_header_is_a_400_that_says_why() {
     for (fault, expected) in [
         ("what=explode", "unknown action"),
         ("when=nth:2,what=reset", "its own request"),
+        ("what=empty_page", "send it with a query"),
     ] {
-        let response = consumer
-            .get(&consumer.first_page(2), Some(fault))
-            .await
-            .unwrap();
+        let url = if fault == "what=empty_page" {
+            format!("{}/_mock/health", server.url())
+        } else {
+            consumer.first_page(2)
+        };
+        let response = consumer.get(&url, Some(fault)).await.unwrap();
         assert_eq!(response.status(), 400);
         let body: Value = response.json().await.unwrap();
         let detail = body["detail"].as_str().unwrap();
@@ -324,7 +348,7 @@ async fn slow_and_delayed_answers_do_not_hold_up_other_clients() {
     let server = server_with(5).await;
     let consumer = Consumer::new(&server);
     let url = consumer.first_page(2);
-    let delayed = server.fault("when=first:1,what=delay:20s".parse().unwrap());
+    let delayed = server.fault("when=first:1,what=delay:1h".parse().unwrap());
     let get = |fault: Option<&'static str>| {
         let (client, token, url) = (consumer.client.clone(), consumer.token.clone(), url.clone());
         async move {
@@ -336,11 +360,12 @@ async fn slow_and_delayed_answers_do_not_hold_up_other_clients() {
         }
     };
     let stuck_in_delay = tokio::spawn(get(None));
-    // The dribbling answer's head arrives at once; its body takes 20 s.
-    let dribbling = get(Some("what=slow_body:20s")).await.unwrap();
+    // The dribbling answer's head arrives at once; its body takes an hour.
+    let dribbling = get(Some("what=slow_body:1h")).await.unwrap();
     let stuck_in_body = tokio::spawn(dribbling.bytes());
-    // Wait (not for timing, only for arrival) until the delayed request is in the server.
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // Wait (not for timing, only for arrival) until the delayed request is in the server; the
+    // deadline only turns a broken server into a failure instead of a hang.
+    let deadline = Instant::now() + Duration::from_secs(120);
     while delayed.fired() == 0 {
         assert!(
             Instant::now() < deadline,

@@ -22,6 +22,8 @@
 mod rule;
 mod set;
 mod spelling;
+#[cfg(test)]
+mod tests;
 
 pub use rule::{Action, FaultRoute, FaultRule, FaultRuleError, Trigger};
 pub use set::{FaultRecord, FaultSet, FaultStatus, Fired};

@@ -8,7 +8,7 @@ use super::problem::{HttpResponse, Problem, with_body};
 use crate::auth::Caller;
 use crate::faults::Action;
 use crate::query::{
-    self, EventQuery, QueryParams, is_valid_header_value, next_link, render_page, request_path,
+    self, EventQuery, QueryParams, is_valid_header_value, link_with, render_page, request_path,
 };
 
 const CLOUDEVENTS_JSON: &str = "application/cloudevents+json; charset=utf-8";
@@ -61,16 +61,17 @@ pub fn query_app_events(
     let next_after = match page_fault {
         _ if page.is_empty() => None,
         Some(Action::DropNext) => None,
-        // K events back from the last; K at least the page's length points where it began.
+        // K events back from the last; K at least the page's length points where it began
+        // (the request's own `after`, or none for a traversal begun with `from`).
         Some(Action::StaleNext(k)) => Some(match page.len().checked_sub(k.saturating_add(1)) {
-            Some(index) => page[index].event.id(),
-            None => bound.after.as_deref().unwrap_or_default(),
+            Some(index) => Some(page[index].event.id()),
+            None => bound.after.as_deref(),
         }),
-        _ => page.last().map(|last| last.event.id()),
+        _ => page.last().map(|last| Some(last.event.id())),
     };
     if let Some(after) = next_after {
         let base = base_url(state, headers);
-        let link = next_link(&base, &request_path(uri.path()), after, &params);
+        let link = link_with(&base, &request_path(uri.path()), after, &params);
         // Kestrel refuses a header value outside visible ASCII, and production answers 500.
         let value = is_valid_header_value(&link)
             .then(|| HeaderValue::from_str(&link).ok())

@@ -6,7 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
-use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::http::request::Parts;
 
 use super::response_body::{ResponseBody, Step};
@@ -43,6 +43,12 @@ pub(super) fn decide(
                 .map_err(|_| Problem::BadFaultHeader("the value is not ASCII".into()))?;
             let rule = FaultRule::for_one_request(text)
                 .map_err(|error| Problem::BadFaultHeader(error.0))?;
+            if rule.what.is_page_action() && kind != RouteKind::Query {
+                return Err(Problem::BadFaultHeader(format!(
+                    "what={} changes a page of events: send it with a query",
+                    rule.what
+                )));
+            }
             Some(rule)
         }
         _ => None,
@@ -63,9 +69,16 @@ pub(super) fn shape(response: HttpResponse, action: Action) -> HttpResponse {
     };
     let full_length = HeaderValue::from(bytes.len());
     let body = match action {
-        Action::CloseAfterHeaders => ResponseBody::scripted([Step::Flush, Step::Abort]),
-        Action::Truncate(keep) => {
-            let kept = bytes.slice(..keep.min(bytes.len()));
+        Action::CloseAfterHeaders | Action::Truncate(_) => {
+            let keep = match action {
+                Action::Truncate(keep) => keep.min(bytes.len()),
+                _ => 0,
+            };
+            // The connection closes even when the cut is past the end and the body is whole.
+            parts
+                .headers
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+            let kept = bytes.slice(..keep);
             ResponseBody::scripted([Step::Data(kept), Step::Flush, Step::Abort])
         }
         Action::SlowBody(duration) => ResponseBody::scripted(dribble(bytes, duration)),

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 pub use binding::{BindingErrors, BoundQuery, bind, parse_int32};
 pub use datetime::{NetDateTime, parse_net_datetime};
 pub use like::{EndsWithEscape, LikePattern};
-pub use next_link::{is_valid_header_value, next_link};
+pub use next_link::{is_valid_header_value, link_with, next_link};
 pub use params::{QueryGroup, QueryParams, decode_component, decode_path_segment};
 pub use path::request_path;
 

@@ -9,10 +9,23 @@ use super::params::QueryParams;
 
 /// Builds the `next` link for a page whose last event has id `last_id`.
 pub fn next_link(base: &str, path: &str, last_id: &str, query: &QueryParams) -> String {
-    let mut link = format!("{base}{path}?after={last_id}");
+    link_with(base, path, Some(last_id), query)
+}
+
+/// The link production would write with `after` set to `after`, or left out when `None` (what
+/// a fault's stale `next` needs to point at the start of a traversal begun with `from`).
+pub fn link_with(base: &str, path: &str, after: Option<&str>, query: &QueryParams) -> String {
+    let mut link = format!("{base}{path}");
+    let mut separator = '?';
+    if let Some(after) = after {
+        link.push_str("?after=");
+        link.push_str(after);
+        separator = '&';
+    }
     for group in query.groups().iter().filter(|group| group.key != "after") {
         for value in &group.values {
-            link.push('&');
+            link.push(separator);
+            separator = '&';
             link.push_str(&group.key);
             link.push('=');
             link.push_str(value);
