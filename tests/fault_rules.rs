@@ -5,6 +5,7 @@ mod common;
 
 use std::time::Duration;
 
+use altinn_events_mock::journal::RouteKind;
 use altinn_events_mock::{FaultRule, MockServer};
 use common::feed::{Consumer, event, server_with};
 use serde_json::{Value, json};
@@ -104,6 +105,19 @@ async fn rules_count_only_the_requests_of_their_route_org_and_app() {
         .await
         .unwrap();
     assert_eq!(minted.status(), 502);
+    // Token requests are not journaled, but a faulted one is, with its rule.
+    let journal = server.received_requests();
+    let last = journal.last().unwrap();
+    assert_eq!((last.route, last.status), (RouteKind::Token, 502));
+    assert_eq!(
+        last.fault.as_ref().unwrap().rule,
+        "when=always,what=status:502,route=token"
+    );
+    assert_eq!(
+        journal.len(),
+        4,
+        "three queries and the faulted token request"
+    );
 }
 
 #[tokio::test]
