@@ -29,10 +29,10 @@ const MAX_PIECES: usize = 10_000;
 pub(super) fn decide(
     state: &AppState,
     route: &Route,
-    kind: RouteKind,
     parts: &Parts,
     now: DateTime<Utc>,
 ) -> Result<Option<Fired>, Problem> {
+    let kind = route.kind();
     if matches!(route, Route::Mock(mock) if mock.is_faults()) {
         return Ok(None);
     }

@@ -24,7 +24,7 @@ use hyper::body::Incoming;
 use hyper::http::request::Parts;
 use hyper::{Method, Request};
 
-pub use connection::{ResetSwitch, ResettableStream};
+use connection::ResetSwitch;
 pub use fault::FAULT_HEADER;
 pub use live::{LiveFeed, LiveStatus};
 pub use problem::{HttpResponse, Problem};
@@ -171,9 +171,10 @@ pub(crate) async fn handle(
     let trace = TraceContext::from_headers(&parts.headers);
     let route = Route::of(parts.uri.path());
     let kind = route.kind();
-    let (answer, fired) = match fault::decide(&state, &route, kind, &parts, received_at) {
+    let (answer, fired) = match fault::decide(&state, &route, &parts, received_at) {
         Ok(fired) => {
-            let answer = answer_with(&state, route, &parts, body, fired.as_ref(), reset).await;
+            let answer =
+                answer_with(&state, route, &parts, body, fired.as_ref(), reset, &trace).await;
             (answer, fired)
         }
         Err(problem) => (Err(problem), None),
@@ -224,6 +225,7 @@ async fn answer_with(
     body: Incoming,
     fired: Option<&Fired>,
     reset: &ResetSwitch,
+    trace: &TraceContext,
 ) -> Result<Answer, Problem> {
     let Some(fired) = fired else {
         return dispatch(state, route, parts, body, None).await;
@@ -244,6 +246,7 @@ async fn answer_with(
             tokio::time::sleep(delay).await;
             dispatch(state, route, parts, body, None).await
         }
+        // `FaultSet::decide` has already drawn a range into a `Delay`.
         Action::DelayBetween(..) => dispatch(state, route, parts, body, None).await,
         Action::DropNext | Action::StaleNext(_) | Action::EmptyPage => {
             dispatch(state, route, parts, body, Some(fired.action)).await
@@ -254,10 +257,7 @@ async fn answer_with(
         | Action::SlowBody(_) => {
             let (response, events) = dispatch(state, route, parts, body, None)
                 .await
-                .unwrap_or_else(|problem| {
-                    let trace = TraceContext::from_headers(&parts.headers);
-                    (problem.into_response(&trace), None)
-                });
+                .unwrap_or_else(|problem| (problem.into_response(trace), None));
             Ok((fault::shape(response, fired.action), events))
         }
     }
