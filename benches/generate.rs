@@ -2,8 +2,8 @@
 //! stored events (what `serve --generate 1000000` loads before it answers).
 //! Run with `cargo bench --bench generate`.
 
-use altinn_events_mock::generate::{FixtureFormat, GeneratorOptions, generate, generate_to};
-use altinn_events_mock::{EventStore, Registration};
+use altinn_events_mock::GeneratorOptions;
+use altinn_events_mock::bench_support::{QueryBench, generate_and_store, write_fixture};
 
 fn main() {
     divan::main();
@@ -13,20 +13,11 @@ const MILLION: usize = 1_000_000;
 
 #[divan::bench(sample_count = 5)]
 fn write_a_million_event_fixture() {
-    generate_to(
-        &GeneratorOptions::default(),
-        MILLION,
-        FixtureFormat::Json,
-        std::io::sink(),
-    )
-    .expect("writes");
+    write_fixture(&GeneratorOptions::default(), MILLION, std::io::sink()).expect("writes");
 }
 
 #[divan::bench(sample_count = 3)]
-fn generate_and_store_a_million_events() -> EventStore {
-    let (events, _) = generate(&GeneratorOptions::default(), MILLION).expect("generates");
-    let store = EventStore::new();
-    store.append(events, Registration::BeforeStart);
+fn generate_and_store_a_million_events() -> QueryBench {
     // Returned, so that freeing a million events is not part of the time.
-    store
+    generate_and_store(&GeneratorOptions::default(), MILLION).expect("generates")
 }

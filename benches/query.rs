@@ -2,11 +2,10 @@
 //! store of 100 000 events, and appending. Run with `cargo bench --bench query`; the HTTP
 //! round trip is measured by `scripts/load.sh`.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use altinn_events_mock::query::{EventQuery, QueryParams, bind, render_page};
-use altinn_events_mock::{Event, EventStore, Registration};
-use chrono::Utc;
+use altinn_events_mock::Event;
+use altinn_events_mock::bench_support::QueryBench;
 
 fn main() {
     divan::main();
@@ -36,21 +35,13 @@ fn event(i: usize) -> Event {
     .expect("valid event")
 }
 
-fn store() -> &'static EventStore {
-    static STORE: OnceLock<EventStore> = OnceLock::new();
-    STORE.get_or_init(|| {
-        let store = EventStore::new();
-        store.append((0..EVENTS).map(event).collect(), Registration::BeforeStart);
-        store
-    })
+fn store() -> &'static QueryBench {
+    static STORE: OnceLock<QueryBench> = OnceLock::new();
+    STORE.get_or_init(|| QueryBench::new((0..EVENTS).map(event).collect()))
 }
 
 fn answer(raw_query: &str) -> usize {
-    let params = QueryParams::parse(raw_query);
-    let bound = bind(&params, &[]).expect("binds");
-    let query = EventQuery::plan("ttd", "apps-test", &bound, store()).expect("plans");
-    let page = query.run(store(), "ttd", Some(Utc::now())).expect("runs");
-    render_page(&page).len()
+    store().answer(("ttd", "apps-test"), raw_query)
 }
 
 #[divan::bench]
@@ -90,11 +81,16 @@ fn type_matching_nothing_scans_the_app() -> usize {
 #[divan::bench(sample_count = 20)]
 fn append_1000_events(bencher: divan::Bencher) {
     bencher
-        .with_inputs(|| (EventStore::new(), (0..1000).map(event).collect::<Vec<_>>()))
-        .bench_values(|(store, events)| store.append(events, Registration::BeforeStart).len());
+        .with_inputs(|| {
+            (
+                QueryBench::new(Vec::new()),
+                (0..1000).map(event).collect::<Vec<_>>(),
+            )
+        })
+        .bench_values(|(mut store, events)| store.append(events));
 }
 
 #[divan::bench]
-fn validate_and_render_one_event() -> Arc<Event> {
-    Arc::new(event(divan::black_box(42)))
+fn validate_and_render_one_event() -> Event {
+    event(divan::black_box(42))
 }

@@ -1,63 +1,88 @@
-//! An in-memory fake of the Altinn Events query API for app owners,
-//! `GET /events/api/v1/app/{org}/{app}`, faithful to production down to its quirks.
+//! An in-memory fake of Altinn Events for the people who build its consumers: the app owners'
+//! query API `GET /events/api/v1/app/{org}/{app}` and publishing, faithful to production down
+//! to its quirks, with fault injection, synthetic data and a live feed.
 //!
-//! Start a server on a free port with your own events, fetch a token from it, and query it as
-//! you would query `https://platform.altinn.no/events/api/v1`:
+//! Start a [`MockServer`] in a test, point your client at it, and look at what happened:
 //!
 //! ```
-//! use altinn_events_mock::{Event, ServerConfig};
+//! use altinn_events_mock::{AppEventRequest, MockServer};
 //!
-//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
-//! let server = ServerConfig::default().bind().await?;
-//! server.store().append(
-//!     vec![Event::from_json(serde_json::json!({
-//!         "specversion": "1.0",
-//!         "id": "cf7577ad-7ae6-498f-bc48-0704bd895b41",
-//!         "type": "app.instance.created",
-//!         "source": "https://ttd.apps.at22.altinn.cloud/ttd/apps-test/instances/50019855/f21e491f-f862-4776-b81f-725657ef0a18",
-//!         "subject": "/party/50019855",
-//!         "time": "2023-02-16T18:02:11.0276259Z",
-//!     }))?],
-//!     altinn_events_mock::Registration::BeforeStart,
-//! );
-//! let server = server.spawn();
-//! assert!(server.url().starts_with("http://127.0.0.1:"));
-//! server.shutdown().await;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! # }).unwrap();
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = MockServer::start().await;
+//! let source = "https://ttd.apps.tt02.altinn.no/ttd/apps-test/instances/1337/6c8f1b6e-3c38-4a6b-9a0e-2f1d7c5b9e41";
+//! server.publish_app_event(AppEventRequest::new(source, "/party/1337", "app.instance.created"))?;
+//!
+//! let page: Vec<serde_json::Value> = reqwest::Client::new()
+//!     .get(format!("{}?from=2000-01-01Z", server.events_url("ttd", "apps-test")))
+//!     .bearer_auth(server.token("ttd"))
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_eq!(page[0]["type"], "app.instance.created");
+//! assert_eq!(server.received_requests().len(), 1);
+//! # Ok(())
+//! # }
 //! ```
 //!
-//! The contract and every production quirk reproduced are listed in the README. To see how a
-//! consumer copes when things go wrong, add [fault rules](faults) — a 503 in the middle of a
-//! traversal, a reset connection, a page without `next` — with [`MockServer::fault`], the
-//! builder, `--fault`, `/_mock/faults` or the `x-mock-fault` header.
+//! To see how a consumer copes when things go wrong, add a [`FaultRule`] with
+//! [`MockServer::fault`]: a 503 in the middle of a traversal, a reset connection, a page
+//! without `next`. The docs folder of the repository describes every endpoint, quirk and flag.
+//!
+//! # How the crate is built
+//!
+//! Three rings, each importing only from the rings below it:
+//!
+//! * **Faces** turn the outside into calls on the core: `http` (hyper requests → verbs →
+//!   responses; one place maps errors to responses), `mock_server` (this page's
+//!   [`MockServer`] and its builder, the only way any server starts) and `cli` (flags → the
+//!   builder).
+//! * **The core**, `service`: one `MockService` per server owns all mutable state (events,
+//!   clock, journal, fault rules, live feed) behind private fields, and offers verbs
+//!   (`publish`, `clear_events`, `reset`, `add_fault`, `record`, `advance_clock`, …) that keep
+//!   every invariant in one place.
+//! * **The domain**, `domain`: production's rules as pure code — events, queries, the store,
+//!   tokens, fault decisions, the generator.
+//!
+//! Where a change goes: a new endpoint is a face function in `http` (plus a verb on the core
+//! if it changes state); a new piece of state (subscriptions, deliveries) is a field of
+//! `MockService` with its verbs, which `reset` covers; a new admin operation is a verb on the
+//! core with a `/_mock/…` route in `http/admin*.rs` and a `MockServer` method over it; a
+//! production rule is a pure function in `domain` with a test named after it.
 
-pub mod auth;
-pub mod cli;
-mod clock;
-mod config;
-pub mod event;
-pub mod faults;
-pub mod fixtures;
-pub mod generate;
-pub mod http;
-pub mod identity;
-pub mod journal;
-mod json;
+#![warn(missing_docs, unreachable_pub)]
+
+#[doc(hidden)]
+pub mod bench_support;
+mod cli;
+mod domain;
+mod http;
 mod mock_server;
-pub mod query;
-pub mod store;
-pub mod units;
+mod service;
 
-pub use clock::Clock;
-pub use config::{DEFAULT_MAX_BODY, ServerConfig, StartError};
-pub use event::{Event, EventError};
-pub use faults::FaultRule;
-pub use http::{RunningServer, ServerHandle};
-pub use mock_server::{FaultGuard, InvalidEvent, MockServer, MockServerBuilder, WaitTimeout};
-pub use store::{EventStore, Registration};
+pub use domain::auth::AuthMode;
+pub use domain::event::{AppEventRequest, Event, EventError, InvalidEvent, PublishRejection};
+pub use domain::faults::{
+    Action, FaultRecord, FaultRule, FaultRuleError, FaultRuleErrorKind, FaultStatus, Trigger,
+};
+pub use domain::fixtures::{FixtureError, FixtureLocation};
+pub use domain::generate::{Environment, GeneratorError, GeneratorOptions};
+pub use domain::route::Route;
+pub use domain::store::{Party, Registration, StoredEvent};
+pub use domain::units::Rate;
+pub use mock_server::{FaultGuard, MockServer, MockServerBuilder, WaitTimeout};
+pub use service::{JournalEntry, LiveError, LiveStatus, StartError};
 
-/// The README's Rust examples, compiled and run as doc tests so they cannot go stale.
+/// Runs the `altinn-events-mock` command line on this process's arguments; `main` returns
+/// its exit code.
+#[doc(hidden)]
+pub fn run_cli() -> std::process::ExitCode {
+    cli::main()
+}
+
+/// The README's and the docs' Rust examples, compiled and run as doc tests so they cannot go
+/// stale.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;

@@ -8,12 +8,14 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::Args;
 
-use crate::generate::{Environment, FixtureFormat, GeneratorOptions, generate_to, parse_app_list};
-use crate::units::parse_duration;
+use crate::domain::generate::{
+    Environment, FixtureFormat, GeneratorOptions, generate_to, parse_app_list,
+};
+use crate::domain::units::parse_duration;
 
 /// How synthetic events are made (for `generate`, `serve --generate` and `serve --live`).
 #[derive(Debug, Clone, Args)]
-pub struct GeneratorArgs {
+pub(super) struct GeneratorArgs {
     /// Seed of the generator (and of fault rules' probabilities and delay ranges): the same
     /// seed and options give the same events on any machine.
     #[arg(long, env = "ALTINN_EVENTS_MOCK_SEED", default_value_t = 1)]
@@ -52,7 +54,7 @@ pub struct GeneratorArgs {
 
 impl GeneratorArgs {
     /// The options these flags describe.
-    pub fn options(&self) -> GeneratorOptions {
+    pub(super) fn options(&self) -> GeneratorOptions {
         GeneratorOptions {
             seed: self.seed,
             orgs: self
@@ -77,7 +79,7 @@ impl GeneratorArgs {
 
 /// One `ORG/APP` of `--apps`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrgApp(String, String);
+pub(super) struct OrgApp(String, String);
 
 fn parse_org_app(text: &str) -> Result<OrgApp, String> {
     match parse_app_list(text)?.as_slice() {
@@ -88,7 +90,7 @@ fn parse_org_app(text: &str) -> Result<OrgApp, String> {
 
 /// Flags of `generate`.
 #[derive(Debug, Clone, Args)]
-pub struct GenerateArgs {
+pub(super) struct GenerateArgs {
     /// How many events to write.
     #[arg(short = 'n', long = "count")]
     count: usize,
@@ -104,7 +106,7 @@ pub struct GenerateArgs {
 }
 
 /// Writes the fixture; exit code 2 for options that cannot make events, 1 for a write error.
-pub fn run(args: GenerateArgs) -> ExitCode {
+pub(super) fn run(args: GenerateArgs) -> ExitCode {
     let options = args.generator.options();
     if let Err(message) = options.check_for(args.count) {
         eprintln!("error: {message}");

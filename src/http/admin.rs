@@ -9,100 +9,28 @@ use hyper::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
-use std::sync::Arc;
-
+use super::App;
 use super::problem::{HttpResponse, Problem, empty, with_body};
-use super::{AppState, LiveFeed};
-use crate::auth::TokenRequest;
-use crate::event::format_rfc3339;
-use crate::fixtures::{self, Format};
-use crate::store::Registration;
-use crate::units::Rate;
-use crate::units::parse_duration;
-
-/// The endpoints under `/_mock`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MockRoute {
-    /// `/_mock/token`: always served.
-    Token,
-    /// `/_mock/health`: always served.
-    Health,
-    /// `/_mock/events`.
-    Events,
-    /// `/_mock/requests`.
-    Requests,
-    /// `/_mock/clock`.
-    Clock,
-    /// `/_mock/reset`.
-    Reset,
-    /// `/_mock/openapi.json`.
-    OpenApi,
-    /// `/_mock/live`.
-    Live,
-    /// `/_mock/faults`.
-    Faults,
-    /// `/_mock/faults/{id}`.
-    Fault(u64),
-}
+use super::router::AdminEndpoint;
+use crate::domain::auth::TokenRequest;
+use crate::domain::event::format_rfc3339;
+use crate::domain::fixtures::{self, Format};
+use crate::domain::store::Registration;
+use crate::domain::units::parse_duration;
 
 /// The OpenAPI 3.1 description of the faked endpoints and of `/_mock`.
 const OPENAPI: &str = include_str!("openapi.json");
 
-impl MockRoute {
-    /// The endpoint named `name` (the segment after `/_mock/`).
-    pub fn named(name: &str) -> Option<MockRoute> {
-        Some(match name {
-            "token" => MockRoute::Token,
-            "health" => MockRoute::Health,
-            "events" => MockRoute::Events,
-            "requests" => MockRoute::Requests,
-            "clock" => MockRoute::Clock,
-            "reset" => MockRoute::Reset,
-            "openapi.json" => MockRoute::OpenApi,
-            "live" => MockRoute::Live,
-            "faults" => MockRoute::Faults,
-            _ => return None,
-        })
-    }
-
-    /// `/_mock/faults/{id}`, or `None` for an id that is not a number (a 404).
-    pub fn fault(id: &str) -> Option<MockRoute> {
-        id.parse().ok().map(MockRoute::Fault)
-    }
-
-    /// The fault endpoints, which no fault rule touches.
-    pub fn is_faults(self) -> bool {
-        matches!(self, MockRoute::Faults | MockRoute::Fault(_))
-    }
-
-    /// Token and health stay open with `--no-admin` and `--admin-token`.
-    fn is_open(self) -> bool {
-        matches!(self, MockRoute::Token | MockRoute::Health)
-    }
-
-    /// The methods the endpoint answers, for the 405's `Allow`.
-    pub(super) fn allowed(self) -> &'static str {
-        match self {
-            MockRoute::Token | MockRoute::Health | MockRoute::OpenApi => "GET",
-            MockRoute::Events => "GET, POST, DELETE",
-            MockRoute::Requests => "GET, DELETE",
-            MockRoute::Clock => "GET, POST",
-            MockRoute::Reset => "POST",
-            MockRoute::Live | MockRoute::Faults => "GET, POST, DELETE",
-            MockRoute::Fault(_) => "GET, DELETE",
-        }
-    }
-}
-
-/// Whether the request may use `route` at all: `Ok(false)` hides it (`--no-admin`).
-pub fn admit(state: &AppState, route: MockRoute, parts: &Parts) -> Result<(), Problem> {
-    if route.is_open() {
+/// Refuses the request unless it may use `endpoint`: with `--no-admin` everything but token
+/// and health is a 404, and with `--admin-token` it needs that bearer token.
+pub(super) fn admit(app: &App, endpoint: &AdminEndpoint, parts: &Parts) -> Result<(), Problem> {
+    if endpoint.is_open() {
         return Ok(());
     }
-    if !state.admin.enabled {
+    if !app.settings.admin {
         return Err(Problem::NoSuchPath);
     }
-    if let Some(secret) = &state.admin.token {
+    if let Some(secret) = &app.settings.admin_token {
         let presented = parts
             .headers
             .get(AUTHORIZATION)
@@ -118,64 +46,61 @@ pub fn admit(state: &AppState, route: MockRoute, parts: &Parts) -> Result<(), Pr
     Ok(())
 }
 
-/// Whether `route` needs the request body.
-pub fn wants_body(route: MockRoute, method: &Method) -> bool {
+/// Whether `endpoint` needs the request body.
+pub(super) fn wants_body(endpoint: &AdminEndpoint, method: &Method) -> bool {
     method == Method::POST
         && matches!(
-            route,
-            MockRoute::Events | MockRoute::Clock | MockRoute::Live | MockRoute::Faults
+            endpoint,
+            AdminEndpoint::Events
+                | AdminEndpoint::Clock
+                | AdminEndpoint::Live
+                | AdminEndpoint::Faults
         )
 }
 
-/// Answers an admitted request to `route`.
-pub fn answer(
-    state: &Arc<AppState>,
-    route: MockRoute,
+/// Answers an admitted request to `endpoint`.
+pub(super) fn answer(
+    app: &App,
+    endpoint: AdminEndpoint,
     parts: &Parts,
     body: &Bytes,
 ) -> Result<HttpResponse, Problem> {
-    let method = &parts.method;
-    match (route, method) {
-        (MockRoute::Token, &Method::GET) => {
-            mint_token(state, parts.uri.query().unwrap_or_default())
+    let service = &app.service;
+    match (&endpoint, &parts.method) {
+        (AdminEndpoint::Token, &Method::GET) => {
+            mint_token(app, parts.uri.query().unwrap_or_default())
         }
-        (MockRoute::Health, &Method::GET) => Ok(health(state)),
-        (MockRoute::OpenApi, &Method::GET) => {
+        (AdminEndpoint::Health, &Method::GET) => Ok(health(app)),
+        (AdminEndpoint::OpenApi, &Method::GET) => {
             Ok(with_body(StatusCode::OK, "application/json", OPENAPI))
         }
-        (MockRoute::Events, &Method::GET) => Ok(list_events(state)),
-        (MockRoute::Events, &Method::POST) => store_events(state, parts, body),
-        (MockRoute::Events, &Method::DELETE) => {
-            state.store.clear();
-            state.live.restart_fresh();
+        (AdminEndpoint::Events, &Method::GET) => Ok(list_events(app)),
+        (AdminEndpoint::Events, &Method::POST) => store_events(app, parts, body),
+        (AdminEndpoint::Events, &Method::DELETE) => {
+            service.clear_events();
             Ok(empty(StatusCode::NO_CONTENT))
         }
-        (MockRoute::Requests, &Method::GET) => {
-            let mut entries = state.journal.entries();
+        (AdminEndpoint::Requests, &Method::GET) => {
+            let mut entries = service.requests();
             entries.reverse();
             Ok(json_response(StatusCode::OK, &entries))
         }
-        (MockRoute::Requests, &Method::DELETE) => {
-            state.journal.clear();
+        (AdminEndpoint::Requests, &Method::DELETE) => {
+            service.clear_requests();
             Ok(empty(StatusCode::NO_CONTENT))
         }
-        (MockRoute::Clock, &Method::GET) => Ok(clock_response(state)),
-        (MockRoute::Clock, &Method::POST) => set_clock(state, body),
-        (MockRoute::Reset, &Method::POST) => {
-            state.reset();
-            Ok(health(state))
+        (AdminEndpoint::Clock, &Method::GET) => Ok(clock_response(app)),
+        (AdminEndpoint::Clock, &Method::POST) => set_clock(app, body),
+        (AdminEndpoint::Reset, &Method::POST) => {
+            service.reset();
+            Ok(health(app))
         }
-        (MockRoute::Live, &Method::GET) => Ok(json_response(StatusCode::OK, &state.live.status())),
-        (MockRoute::Live, &Method::POST) => start_live(state, body),
-        (MockRoute::Live, &Method::DELETE) => {
-            state.live.stop();
-            Ok(json_response(StatusCode::OK, &state.live.status()))
-        }
-        (MockRoute::Faults | MockRoute::Fault(_), _) => {
-            super::admin_faults::answer(state, route, method, body)
+        (AdminEndpoint::Live, _) => super::admin_live::answer(app, &endpoint, &parts.method, body),
+        (AdminEndpoint::Faults | AdminEndpoint::Fault(_), _) => {
+            super::admin_faults::answer(app, &endpoint, &parts.method, body)
         }
         _ => Err(Problem::MethodNotAllowed {
-            allow: route.allowed(),
+            allow: endpoint.allowed(),
         }),
     }
 }
@@ -186,17 +111,21 @@ pub(super) fn json_response(status: StatusCode, value: &impl serde::Serialize) -
 }
 
 /// `{"status":"ok","events":N}`, in that order.
-fn health(state: &AppState) -> HttpResponse {
-    let body = format!("{{\"status\":\"ok\",\"events\":{}}}", state.store.len());
+fn health(app: &App) -> HttpResponse {
+    let body = format!(
+        "{{\"status\":\"ok\",\"events\":{}}}",
+        app.service.event_count()
+    );
     with_body(StatusCode::OK, "application/json; charset=utf-8", body)
 }
 
-fn mint_token(state: &AppState, raw_query: &str) -> Result<HttpResponse, Problem> {
-    let request = TokenRequest::from_query(raw_query).map_err(|e| Problem::MockBadRequest(e.0))?;
-    let token = state
-        .auth
+fn mint_token(app: &App, raw_query: &str) -> Result<HttpResponse, Problem> {
+    let request =
+        TokenRequest::from_query(raw_query).map_err(|e| Problem::MockBadRequest(e.to_string()))?;
+    let token = app
+        .service
         .mint(&request)
-        .map_err(|e| Problem::MockBadRequest(e.0))?;
+        .map_err(|e| Problem::MockBadRequest(e.to_string()))?;
     Ok(with_body(
         StatusCode::OK,
         "text/plain; charset=utf-8",
@@ -206,8 +135,8 @@ fn mint_token(state: &AppState, raw_query: &str) -> Result<HttpResponse, Problem
 
 /// Every stored event with its sequence number and registration time (`null` for events
 /// loaded at startup), the event itself as the query serves it.
-fn list_events(state: &AppState) -> HttpResponse {
-    let events = state.store.events();
+fn list_events(app: &App) -> HttpResponse {
+    let events = app.service.events();
     let mut body = Vec::with_capacity(
         events
             .iter()
@@ -240,7 +169,7 @@ fn list_events(state: &AppState) -> HttpResponse {
 
 /// `POST /_mock/events`: a JSON array, one event, `{"events", "parties"}`, or NDJSON; all
 /// stored or none.
-fn store_events(state: &AppState, parts: &Parts, body: &Bytes) -> Result<HttpResponse, Problem> {
+fn store_events(app: &App, parts: &Parts, body: &Bytes) -> Result<HttpResponse, Problem> {
     let text = std::str::from_utf8(body)
         .map_err(|_| Problem::MockBadRequest("the body is not UTF-8".into()))?;
     let declared_ndjson = parts
@@ -254,19 +183,14 @@ fn store_events(state: &AppState, parts: &Parts, body: &Bytes) -> Result<HttpRes
     } else {
         Format::Json
     };
-    let parsed = fixtures::parse_as(origin, text, format);
-    let fixtures = parsed.map_err(|error| {
-        let place = if error.location.is_empty() {
-            String::new()
-        } else {
-            format!("{}: ", error.location)
+    let fixtures = fixtures::parse_as(origin, text, format).map_err(|error| {
+        let place = match error.location {
+            fixtures::FixtureLocation::File => String::new(),
+            location => format!("{location}: "),
         };
         Problem::MockBadRequest(format!("{place}{}; nothing was stored", error.message))
     })?;
-    for (identifier, party_id) in fixtures.parties {
-        state.store.add_party(identifier, party_id);
-    }
-    let sequence_numbers = state.store.append_now(fixtures.events, &state.clock);
+    let sequence_numbers = app.service.publish_fixtures(fixtures);
     Ok(json_response(
         StatusCode::OK,
         &json!({ "sequenceNumbers": sequence_numbers }),
@@ -283,26 +207,10 @@ fn looks_like_ndjson(text: &str) -> bool {
     lines.len() > 1 && lines.iter().all(|line| line.starts_with('{'))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LiveChange {
-    rate: String,
-}
-
-/// `{"rate": "10/s"}`: starts the live feed, or changes its rate.
-fn start_live(state: &Arc<AppState>, body: &Bytes) -> Result<HttpResponse, Problem> {
-    let change: LiveChange = serde_json::from_slice(body)
-        .map_err(|e| Problem::MockBadRequest(format!("expected {{\"rate\": \"10/s\"}}: {e}")))?;
-    let rate: Rate = change.rate.parse().map_err(Problem::MockBadRequest)?;
-    LiveFeed::start(state, rate, &tokio::runtime::Handle::current())
-        .map_err(Problem::MockBadRequest)?;
-    Ok(json_response(StatusCode::OK, &state.live.status()))
-}
-
-fn clock_response(state: &AppState) -> HttpResponse {
+fn clock_response(app: &App) -> HttpResponse {
     json_response(
         StatusCode::OK,
-        &json!({ "now": format_rfc3339(state.clock.now()) }),
+        &json!({ "now": format_rfc3339(app.service.now()) }),
     )
 }
 
@@ -314,30 +222,25 @@ struct ClockChange {
 }
 
 /// `{"advance": "30s"}` (a leading `-` goes back) or `{"now": "2024-03-01T12:00:00Z"}`.
-fn set_clock(state: &AppState, body: &Bytes) -> Result<HttpResponse, Problem> {
+fn set_clock(app: &App, body: &Bytes) -> Result<HttpResponse, Problem> {
     let change: ClockChange = serde_json::from_slice(body).map_err(|e| {
         Problem::MockBadRequest(format!(
             "expected {{\"advance\": \"30s\"}} or {{\"now\": \"2024-03-01T12:00:00Z\"}}: {e}"
         ))
     })?;
     match (change.advance, change.now) {
-        (Some(advance), None) => state.clock.advance(signed_duration(&advance)?),
-        (None, Some(now)) if (crate::clock::earliest()..=crate::clock::latest()).contains(&now) => {
-            state.clock.set(now)
-        }
-        (None, Some(now)) => {
-            return Err(Problem::MockBadRequest(format!(
-                "{} is outside what production can hold (years 1 to 9999)",
-                format_rfc3339(now)
-            )));
-        }
+        (Some(advance), None) => app.service.advance_clock(signed_duration(&advance)?),
+        (None, Some(now)) => app
+            .service
+            .set_clock(now)
+            .map_err(|error| Problem::MockBadRequest(error.to_string()))?,
         _ => {
             return Err(Problem::MockBadRequest(
                 "give exactly one of \"advance\" and \"now\"".into(),
             ));
         }
     }
-    Ok(clock_response(state))
+    Ok(clock_response(app))
 }
 
 fn signed_duration(text: &str) -> Result<TimeDelta, Problem> {

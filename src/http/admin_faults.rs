@@ -5,56 +5,61 @@ use hyper::header::{HeaderValue, LOCATION};
 use hyper::{Method, StatusCode};
 use serde_json::json;
 
-use super::AppState;
-use super::admin::{MockRoute, json_response};
+use super::App;
+use super::admin::json_response;
 use super::problem::{HttpResponse, Problem, empty};
-use crate::faults::FaultRule;
+use super::router::AdminEndpoint;
+use crate::domain::faults::FaultRule;
 
 /// Answers an admitted request to `/_mock/faults` or `/_mock/faults/{id}`.
-pub fn answer(
-    state: &AppState,
-    route: MockRoute,
+pub(super) fn answer(
+    app: &App,
+    endpoint: &AdminEndpoint,
     method: &Method,
     body: &Bytes,
 ) -> Result<HttpResponse, Problem> {
-    match (route, method) {
-        (MockRoute::Faults, &Method::GET) => {
-            Ok(json_response(StatusCode::OK, &state.faults.list()))
+    let service = &app.service;
+    match (endpoint, method) {
+        (AdminEndpoint::Faults, &Method::GET) => {
+            Ok(json_response(StatusCode::OK, &service.faults()))
         }
-        (MockRoute::Faults, &Method::POST) => add(state, body),
-        (MockRoute::Faults, &Method::DELETE) => {
-            state.faults.clear();
+        (AdminEndpoint::Faults, &Method::POST) => add(app, body),
+        (AdminEndpoint::Faults, &Method::DELETE) => {
+            service.clear_faults();
             Ok(empty(StatusCode::NO_CONTENT))
         }
-        (MockRoute::Fault(id), &Method::GET) => state
-            .faults
-            .get(id)
+        (AdminEndpoint::Fault(id), &Method::GET) => standing_id(id)
+            .and_then(|id| service.fault(id))
             .map(|status| json_response(StatusCode::OK, &status))
-            .ok_or(Problem::NoSuchFault(id)),
-        (MockRoute::Fault(id), &Method::DELETE) => {
-            if state.faults.remove(id) {
-                Ok(empty(StatusCode::NO_CONTENT))
-            } else {
-                Err(Problem::NoSuchFault(id))
+            .ok_or_else(|| Problem::NoSuchFault(id.clone())),
+        (AdminEndpoint::Fault(id), &Method::DELETE) => {
+            match standing_id(id).filter(|id| service.remove_fault(*id)) {
+                Some(_) => Ok(empty(StatusCode::NO_CONTENT)),
+                None => Err(Problem::NoSuchFault(id.clone())),
             }
         }
         _ => Err(Problem::MethodNotAllowed {
-            allow: route.allowed(),
+            allow: endpoint.allowed(),
         }),
     }
 }
 
+/// The id in `/_mock/faults/{id}`; a text that is not a number names no rule.
+fn standing_id(text: &str) -> Option<u64> {
+    text.parse().ok()
+}
+
 /// `POST /_mock/faults` with one rule, as a JSON object or a JSON string of its spelling:
 /// 201 with `{"id", "rule"}` and a `Location`.
-fn add(state: &AppState, body: &Bytes) -> Result<HttpResponse, Problem> {
+fn add(app: &App, body: &Bytes) -> Result<HttpResponse, Problem> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         Problem::MockBadRequest(format!(
             "expected one rule like {{\"when\": \"nth:3\", \"what\": \"status:503\"}}: {e}"
         ))
     })?;
-    let rule = FaultRule::from_json(&value).map_err(|e| Problem::MockBadRequest(e.0))?;
+    let rule = FaultRule::from_json(&value).map_err(|e| Problem::MockBadRequest(e.to_string()))?;
     let spelling = rule.to_string();
-    let id = state.faults.add(rule);
+    let id = app.service.add_fault(rule).id;
     let mut response = json_response(StatusCode::CREATED, &json!({ "id": id, "rule": spelling }));
     if let Ok(location) = HeaderValue::from_str(&format!("/_mock/faults/{id}")) {
         response.headers_mut().insert(LOCATION, location);

@@ -1,38 +1,40 @@
 //! `GET /events/api/v1/app/{org}/{app}`: parse, run production's checks in order, render.
 
 use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
-use hyper::{HeaderMap, StatusCode, Uri};
+use hyper::http::request::Parts;
+use hyper::{HeaderMap, StatusCode};
 
-use super::AppState;
+use super::App;
+use super::credentials::token_from_headers;
 use super::problem::{HttpResponse, Problem, with_body};
-use crate::auth::Caller;
-use crate::faults::Action;
-use crate::query::{
-    self, EventQuery, QueryParams, is_valid_header_value, link_with, render_page, request_path,
+use crate::domain::auth::Caller;
+use crate::domain::faults::PageFault;
+use crate::domain::query::{
+    self, QueryParams, is_valid_header_value, link_with, render_page, request_path,
 };
 
 const CLOUDEVENTS_JSON: &str = "application/cloudevents+json; charset=utf-8";
 
 /// Answers one query for the events of app `org`/`app`; also says how many events the page
 /// holds. `page_fault` is a fault rule's `drop_next`, `stale_next` or `empty_page`.
-pub fn query_app_events(
-    state: &AppState,
-    uri: &Uri,
-    headers: &HeaderMap,
-    (org, app): (&str, &str),
-    page_fault: Option<Action>,
+pub(super) fn query(
+    app: &App,
+    parts: &Parts,
+    (org, name): (&str, &str),
+    page_fault: Option<PageFault>,
 ) -> Result<(HttpResponse, usize), Problem> {
+    let headers = &parts.headers;
     // A: authentication runs before anything else.
-    let caller = state
-        .auth
-        .authenticate(headers)
+    let caller = app
+        .service
+        .authenticate(token_from_headers(headers).as_deref())
         .map_err(|_| Problem::Unauthenticated)?;
     // [Consumes("application/json")] is a resource filter: after authorization, before binding.
     if !content_type_is_json(headers) {
         return Err(Problem::UnsupportedMediaType);
     }
     // B: model binding.
-    let params = QueryParams::parse(uri.query().unwrap_or_default());
+    let params = QueryParams::parse(parts.uri.query().unwrap_or_default());
     // Kestrel has already refused header values that are not UTF-8 (see `kestrel`).
     let person: Vec<&str> = headers
         .get_all("person")
@@ -46,52 +48,50 @@ pub fn query_app_events(
         Caller::Token { org: None } => return Err(Problem::OnlyOrgs),
         Caller::RouteOrg => org.to_owned(),
     };
-    // Rules 1–9, selection and the authorization filter.
-    let query = EventQuery::plan(org, app, &bound, &state.store)?;
-    // With no lag nothing is hidden, even events registered "after" a clock set back.
-    let registered_by = (!state.visibility_lag.is_zero())
-        .then(|| crate::clock::shift(state.clock.now(), -state.visibility_lag));
-    let page = query.run(&state.store, &caller_org, registered_by)?;
+    // Rules 1–9, selection, the visibility lag and the authorization filter.
+    let page = app.service.app_events((org, name), &bound, &caller_org)?;
     // What production answers when its authorization filter removes every event of a page.
-    if page_fault == Some(Action::EmptyPage) {
+    if page_fault == Some(PageFault::EmptyPage) {
         return Ok((with_body(StatusCode::OK, CLOUDEVENTS_JSON, &b"[]"[..]), 0));
     }
 
     let mut response = with_body(StatusCode::OK, CLOUDEVENTS_JSON, render_page(&page));
     let next_after = match page_fault {
         _ if page.is_empty() => None,
-        Some(Action::DropNext) => None,
+        Some(PageFault::DropNext) => None,
         // K events back from the last; K at least the page's length points where it began
         // (the request's own `after`, or none for a traversal begun with `from`).
-        Some(Action::StaleNext(k)) => Some(match page.len().checked_sub(k.saturating_add(1)) {
+        Some(PageFault::StaleNext(k)) => Some(match page.len().checked_sub(k.saturating_add(1)) {
             Some(index) => Some(page[index].event.id()),
             None => bound.after.as_deref(),
         }),
         _ => page.last().map(|last| Some(last.event.id())),
     };
     if let Some(after) = next_after {
-        let base = base_url(state, headers);
-        let link = link_with(&base, &request_path(uri.path()), after, &params);
+        let base = base_url(app, headers);
+        let link = link_with(&base, &request_path(parts.uri.path()), after, &params);
         // Kestrel refuses a header value outside visible ASCII, and production answers 500.
         let value = is_valid_header_value(&link)
             .then(|| HeaderValue::from_str(&link).ok())
             .flatten()
-            .ok_or(Problem::Unhandled)?;
+            .ok_or(Problem::Unhandled(
+                "the next link is not a valid header value",
+            ))?;
         response.headers_mut().insert("next", value);
     }
     Ok((response, page.len()))
 }
 
 /// `--base-url`, or `http://` + the request's `Host`.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(base) = &state.base_url {
+fn base_url(app: &App, headers: &HeaderMap) -> String {
+    if let Some(base) = &app.settings.base_url {
         return base.clone();
     }
     let host = headers
         .get(HOST)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned)
-        .unwrap_or_else(|| state.local_addr.to_string());
+        .unwrap_or_else(|| app.local_addr.to_string());
     format!("http://{host}")
 }
 

@@ -10,7 +10,7 @@ use super::problem::Problem;
 
 /// Reads the whole body, refusing it with 413 when it is larger than `max` bytes: at once
 /// from `Content-Length`, or as soon as the streamed bytes pass the limit.
-pub async fn read_limited(
+pub(super) async fn read_limited(
     body: Incoming,
     headers: &HeaderMap,
     max: usize,

@@ -15,13 +15,13 @@ use tokio::net::TcpStream;
 
 /// Asks for a connection's reset.
 #[derive(Debug, Default)]
-pub struct ResetSwitch {
+pub(super) struct ResetSwitch {
     requested: AtomicBool,
 }
 
 impl ResetSwitch {
     /// Resets the connection instead of sending anything more on it.
-    pub fn reset(&self) {
+    pub(super) fn reset(&self) {
         self.requested.store(true, Ordering::Release);
     }
 
@@ -32,14 +32,14 @@ impl ResetSwitch {
 
 /// A TCP stream that resets itself when its switch is flipped.
 #[derive(Debug)]
-pub struct ResettableStream {
+pub(super) struct ResettableStream {
     inner: TcpStream,
     switch: Arc<ResetSwitch>,
 }
 
 impl ResettableStream {
     /// Wraps `inner`; the returned switch resets it.
-    pub fn new(inner: TcpStream) -> (ResettableStream, Arc<ResetSwitch>) {
+    pub(super) fn new(inner: TcpStream) -> (ResettableStream, Arc<ResetSwitch>) {
         let switch = Arc::new(ResetSwitch::default());
         let stream = ResettableStream {
             inner,

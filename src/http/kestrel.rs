@@ -14,7 +14,7 @@ const MAX_REQUEST_LINE: usize = 8 * 1024;
 const MAX_HEADERS_TOTAL: usize = 32 * 1024;
 
 /// The answer Kestrel would give this request instead of passing it on, if any.
-pub fn refusal(parts: &Parts) -> Option<Problem> {
+pub(super) fn refusal(parts: &Parts) -> Option<Problem> {
     let target = parts
         .uri
         .path_and_query()

@@ -11,15 +11,15 @@ use hyper::{Response, StatusCode};
 
 use super::response_body::ResponseBody;
 use super::trace::TraceContext;
-use crate::json::write_str;
-use crate::query::{BindingErrors, QueryError, RegisterRejection};
+use crate::domain::json::write_str;
+use crate::domain::query::{BindingErrors, QueryError, RegisterRejection};
 
 /// An HTTP response.
-pub type HttpResponse = Response<ResponseBody>;
+pub(super) type HttpResponse = Response<ResponseBody>;
 
 /// Why a request does not get its normal answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
+pub(super) enum Problem {
     /// Rule A: no usable token. Empty body, no `WWW-Authenticate`, no content type.
     Unauthenticated,
     /// A `Content-Type` that is not JSON.
@@ -34,8 +34,8 @@ pub enum Problem {
     RegisterRejected(RegisterRejection),
     /// Rule 9: the party register does not know the unit or person.
     PartyNotFound,
-    /// Production throws and its exception handler answers a bare 500.
-    Unhandled,
+    /// Production throws and its exception handler answers a bare 500; the reason is logged.
+    Unhandled(&'static str),
     /// A method the path does not serve; `allow` lists those it does.
     MethodNotAllowed { allow: &'static str },
     /// A path nothing is served at: 404 with an empty body.
@@ -60,11 +60,11 @@ pub enum Problem {
     MalformedRequest,
     /// A fault rule's `status:CODE`, with its `retry_after`.
     Injected {
-        status: StatusCode,
+        status: u16,
         retry_after: Option<u64>,
     },
-    /// `/_mock/faults/{id}` for a rule that does not stand.
-    NoSuchFault(u64),
+    /// `/_mock/faults/{id}` for a rule that does not stand (or an id that is no number).
+    NoSuchFault(String),
     /// A request whose `x-mock-fault` header does not parse.
     BadFaultHeader(String),
 }
@@ -84,18 +84,17 @@ const PROBLEM_JSON: &str = "application/problem+json; charset=utf-8";
 impl From<QueryError> for Problem {
     fn from(error: QueryError) -> Problem {
         match error {
-            QueryError::Binding(errors) => Problem::Validation(errors),
             QueryError::Invalid(detail) => Problem::BadRequest(detail),
             QueryError::RegisterRejected(rejection) => Problem::RegisterRejected(rejection),
             QueryError::PartyNotFound => Problem::PartyNotFound,
-            QueryError::Unhandled(_) => Problem::Unhandled,
+            QueryError::Unhandled(reason) => Problem::Unhandled(reason),
         }
     }
 }
 
 impl Problem {
     /// The response production gives for this problem, `traceId` from `trace`.
-    pub fn into_response(self, trace: &TraceContext) -> HttpResponse {
+    pub(super) fn into_response(self, trace: &TraceContext) -> HttpResponse {
         let trace_id = trace.activity_id();
         match self {
             Problem::Unauthenticated => empty(StatusCode::UNAUTHORIZED),
@@ -148,7 +147,9 @@ impl Problem {
                 let body = ProblemBody::new(TYPE_404, "Not Found", 404).finish(&trace_id);
                 with_body(StatusCode::NOT_FOUND, JSON, body)
             }
-            Problem::Unhandled => {
+            Problem::Unhandled(reason) => {
+                // Production logs the exception; a test double says why it failed too.
+                tracing::error!(reason, trace_id = trace.trace_id(), "answered 500");
                 let body = ProblemBody::new(TYPE_500, TITLE_500, 500).finish(&trace_id);
                 with_body(StatusCode::INTERNAL_SERVER_ERROR, PROBLEM_JSON, body)
             }
@@ -189,7 +190,13 @@ impl Problem {
             Problem::Injected {
                 status,
                 retry_after,
-            } => injected(status, retry_after, &trace_id),
+            } => match StatusCode::from_u16(status) {
+                Ok(status) => injected(status, retry_after, &trace_id),
+                // A rule is checked when built: its status is always one (200 to 599).
+                Err(_) => {
+                    Problem::Unhandled("a fault rule's status is not a status").into_response(trace)
+                }
+            },
             Problem::NoSuchFault(id) => {
                 let detail = format!("there is no fault rule {id} (GET /_mock/faults lists them)");
                 let body = ProblemBody::new(TYPE_404, "Not Found", 404)
@@ -353,14 +360,14 @@ impl ProblemBody {
 }
 
 /// A response with no body and no content type.
-pub fn empty(status: StatusCode) -> HttpResponse {
+pub(super) fn empty(status: StatusCode) -> HttpResponse {
     let mut response = Response::new(ResponseBody::complete(Bytes::new()));
     *response.status_mut() = status;
     response
 }
 
 /// A response with `body` of `content_type`.
-pub fn with_body(
+pub(super) fn with_body(
     status: StatusCode,
     content_type: &'static str,
     body: impl Into<Bytes>,

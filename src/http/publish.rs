@@ -7,36 +7,34 @@
 
 use bytes::Bytes;
 use hyper::header::{CONTENT_TYPE, HeaderValue, LOCATION};
-use hyper::http::request::Parts;
 use hyper::{HeaderMap, StatusCode};
 
-use super::AppState;
+use super::App;
 use super::app_events::content_type_is_json;
+use super::credentials::token_from_headers;
 use super::problem::{HttpResponse, Problem, with_body};
-use crate::auth::AuthMode;
-use crate::event::{AppEventRequest, PublishRejection, absolute_path};
-use crate::json::write_str;
-use crate::query::{BindingErrors, is_valid_header_value};
+use crate::domain::auth::AuthMode;
+use crate::domain::event::{AppEventRequest, PublishRejection, absolute_path};
+use crate::domain::json::write_str;
+use crate::domain::query::{BindingErrors, is_valid_header_value};
 
 /// The header an app's access token travels in.
 const ACCESS_TOKEN_HEADER: &str = "PlatformAccessToken";
 
 /// Checks everything that does not need the body; returns the access token's
 /// `{org}/{app}` when production would compare the source with it (strict mode).
-pub fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Option<String>, Problem> {
-    state
-        .auth
-        .authenticate(headers)
+pub(super) fn authorize(app: &App, headers: &HeaderMap) -> Result<Option<String>, Problem> {
+    app.service
+        .authenticate(token_from_headers(headers).as_deref())
         .map_err(|_| Problem::Unauthenticated)?;
-    let issuer_app = match state.auth.mode() {
+    let issuer_app = match app.service.auth_mode() {
         AuthMode::Strict => {
             let token = headers
                 .get(ACCESS_TOKEN_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
             Some(
-                state
-                    .auth
+                app.service
                     .verify_access_token(token.trim())
                     .ok_or(Problem::Forbidden)?,
             )
@@ -52,9 +50,8 @@ pub fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Option<String>
 }
 
 /// Creates and stores the event from a read body.
-pub fn publish(
-    state: &AppState,
-    parts: &Parts,
+pub(super) fn publish(
+    app: &App,
     issuer_app: Option<String>,
     body: &Bytes,
 ) -> Result<HttpResponse, Problem> {
@@ -62,7 +59,9 @@ pub fn publish(
     request.check().map_err(|_| Problem::PublishMissingValues)?;
     let source = request.source.clone().unwrap_or_default();
     if let Some(issuer_app) = issuer_app {
-        let path = absolute_path(&source).ok_or(Problem::Unhandled)?;
+        let path = absolute_path(&source).ok_or(Problem::Unhandled(
+            "the source is a relative URI, which has no path",
+        ))?;
         // Quirk: a prefix test, so `ttd/apps-test` may also publish for `ttd/apps-testing`.
         if !path.starts_with(&format!("/{issuer_app}")) {
             return Err(Problem::PublishNotAuthorized(format!(
@@ -71,16 +70,16 @@ pub fn publish(
         }
     }
     let subject = request.subject.clone().unwrap_or_default();
-    let id = uuid::Uuid::new_v4().to_string();
-    let event =
-        request
-            .into_event(&id, state.clock.now())
-            .map_err(|rejection| match rejection {
-                PublishRejection::MissingValues => Problem::PublishMissingValues,
-                PublishRejection::RelativeSource => Problem::Unhandled,
-            })?;
-    state.store.append_now(vec![event], &state.clock);
-    tracing::debug!(method = %parts.method, %id, "published");
+    let id = app
+        .service
+        .publish_app_event(request)
+        .map_err(|rejection| match rejection {
+            PublishRejection::MissingValues => Problem::PublishMissingValues,
+            PublishRejection::RelativeSource => {
+                Problem::Unhandled("the source is a relative URI, which has no path")
+            }
+        })?;
+    tracing::debug!(%id, "published");
 
     let mut body = Vec::new();
     write_str(&mut body, &id);
@@ -90,7 +89,9 @@ pub fn publish(
     let location = is_valid_header_value(&subject)
         .then(|| HeaderValue::from_str(&subject).ok())
         .flatten()
-        .ok_or(Problem::Unhandled)?;
+        .ok_or(Problem::Unhandled(
+            "the subject is not a valid Location header value",
+        ))?;
     response.headers_mut().insert(LOCATION, location);
     Ok(response)
 }

@@ -14,7 +14,7 @@ use tokio::time::Sleep;
 
 /// A response body.
 #[derive(Debug)]
-pub struct ResponseBody {
+pub(super) struct ResponseBody {
     state: State,
 }
 
@@ -44,7 +44,7 @@ pub(super) enum Step {
 
 /// A body cut short on purpose by a fault rule; hyper closes the connection when it sees it.
 #[derive(Debug)]
-pub struct BodyAborted;
+pub(super) struct BodyAborted;
 
 impl fmt::Display for BodyAborted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -56,7 +56,7 @@ impl std::error::Error for BodyAborted {}
 
 impl ResponseBody {
     /// A body of these bytes.
-    pub fn complete(bytes: Bytes) -> ResponseBody {
+    pub(super) fn complete(bytes: Bytes) -> ResponseBody {
         let bytes = (!bytes.is_empty()).then_some(bytes);
         ResponseBody {
             state: State::Complete(bytes),

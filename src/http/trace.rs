@@ -7,14 +7,14 @@ use hyper::HeaderMap;
 
 /// The trace a request belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TraceContext {
+pub(super) struct TraceContext {
     trace_id: String,
     flags: String,
 }
 
 impl TraceContext {
     /// Continues the request's valid `traceparent`, or starts a new trace.
-    pub fn from_headers(headers: &HeaderMap) -> TraceContext {
+    pub(super) fn from_headers(headers: &HeaderMap) -> TraceContext {
         headers
             .get("traceparent")
             .and_then(|value| value.to_str().ok())
@@ -26,12 +26,12 @@ impl TraceContext {
     }
 
     /// The trace id (32 lower-case hex digits).
-    pub fn trace_id(&self) -> &str {
+    pub(super) fn trace_id(&self) -> &str {
         &self.trace_id
     }
 
     /// `00-{trace id}-{new span id}-{flags}`, as .NET's `Activity.Id` for this request.
-    pub fn activity_id(&self) -> String {
+    pub(super) fn activity_id(&self) -> String {
         format!("00-{}-{}-{}", self.trace_id, random_hex(8), self.flags)
     }
 }

@@ -1,5 +1,8 @@
-//! Configuring a [`MockServer`] and starting its thread.
+//! Configuring a server, and starting it: on a thread of its own for [`MockServer`], or on
+//! the caller's runtime for the binary. Every server starts here.
 
+use std::fmt;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -8,21 +11,36 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use super::{InvalidEvent, MockServer};
-use crate::auth::AuthMode;
-use crate::config::{ServerConfig, StartError};
-use crate::event::Event;
-use crate::faults::FaultRule;
-use crate::generate::GeneratorOptions;
-use crate::http::AppState;
-use crate::store::PartyIdentifier;
-use crate::units::Rate;
+use super::MockServer;
+use crate::domain::auth::AuthMode;
+use crate::domain::event::Event;
+use crate::domain::faults::FaultRule;
+use crate::domain::generate::GeneratorOptions;
+use crate::domain::store::Party;
+use crate::domain::units::Rate;
+use crate::http::{HttpSettings, Listener};
+use crate::service::{MockService, Settings, StartError};
 
-/// Configures a [`MockServer`] before it starts.
+/// Configures a server before it starts: its data, how it checks tokens, its fault rules.
+///
+/// ```
+/// use altinn_events_mock::{AuthMode, MockServer, Party};
+/// use std::time::Duration;
+///
+/// let server = MockServer::builder()
+///     .demo_data()
+///     .parties([Party::person(50001, "01038712345")])
+///     .auth(AuthMode::Lenient)
+///     .visibility_lag(Duration::from_secs(30))
+///     .fault("when=nth:3,what=status:503,route=query")
+///     .start_blocking();
+/// assert_eq!(server.events().len(), 445);
+/// ```
 #[derive(Debug, Default)]
 #[must_use = "a builder does nothing until started"]
 pub struct MockServerBuilder {
-    config: ServerConfig,
+    settings: Settings,
+    http: HttpSettings,
     events: Vec<Value>,
 }
 
@@ -33,87 +51,118 @@ impl MockServerBuilder {
         self
     }
 
-    /// A fixture file or folder to load at start (see the README's fixture formats).
+    /// A fixture file or folder to load at start (see `docs/fixtures.md` for the formats).
     pub fn fixture(mut self, path: impl Into<PathBuf>) -> Self {
-        self.config.fixtures.push(path.into());
+        self.settings.fixtures.push(path.into());
         self
     }
 
-    /// Party register pairs, e.g. `(1337, PartyIdentifier::Person("01038712345".into()))`.
-    pub fn parties(mut self, parties: impl IntoIterator<Item = (i32, PartyIdentifier)>) -> Self {
-        self.config
-            .parties
-            .extend(parties.into_iter().map(|(id, who)| (who, id)));
+    /// The built-in demo data set (445 events for `ttd/apps-test`, `ttd/endring-av-navn-v2`
+    /// and `skd/mva-melding`), loaded before any fixture.
+    pub fn demo_data(mut self) -> Self {
+        self.settings.demo = true;
+        self
+    }
+
+    /// Party register entries, which turn a query's `unit` and `person` into a party.
+    pub fn parties(mut self, parties: impl IntoIterator<Item = Party>) -> Self {
+        self.settings.parties.extend(parties);
         self
     }
 
     /// How tokens are checked (default: strict, as production).
     pub fn auth(mut self, mode: AuthMode) -> Self {
-        self.config.auth = mode;
+        self.settings.auth = mode;
         self
     }
 
     /// A PEM RSA public key whose tokens strict mode also accepts.
     pub fn jwt_public_key(mut self, pem: impl Into<String>) -> Self {
-        self.config.jwt_public_key_pems.push(pem.into());
+        self.settings.jwt_public_keys.push(pem.into());
         self
     }
 
     /// Base of the `next` link (default: `http://` + the request's `Host`).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.config.base_url = Some(url.into().trim_end_matches('/').to_owned());
+        self.http.base_url = Some(url.into().trim_end_matches('/').to_owned());
         self
     }
 
     /// Production's visibility lag (default: none; production: 30 s).
     pub fn visibility_lag(mut self, lag: Duration) -> Self {
-        self.config.visibility_lag = lag;
+        self.settings.visibility_lag = lag;
         self
     }
 
-    /// A fault rule standing from the start (before any added later), e.g.
-    /// `"when=nth:3,what=status:503".parse()?`.
-    pub fn fault(mut self, rule: FaultRule) -> Self {
-        self.config.faults.push(rule);
+    /// A fault rule standing from the start (and again after each reset), as a [`FaultRule`]
+    /// or its spelling. A spelling that does not parse panics with the reason: this is a
+    /// convenience for tests; parse it yourself to handle the error.
+    pub fn fault<R>(mut self, rule: R) -> Self
+    where
+        R: TryInto<FaultRule>,
+        R::Error: fmt::Display,
+    {
+        self.settings.faults.push(rule_or_panic(rule));
         self
     }
 
     /// Seed of the fault rules' probabilities and delay ranges, and of the generator
     /// (default 1; [`generate`](Self::generate) sets it too).
     pub fn seed(mut self, seed: u64) -> Self {
-        self.config.generator.seed = seed;
+        self.settings.generator.seed = seed;
         self
     }
 
     /// A bearer token `/_mock` requires over HTTP (the handle's own methods need none).
     pub fn admin_token(mut self, secret: impl Into<String>) -> Self {
-        self.config.admin_token = Some(secret.into());
+        self.http.admin_token = Some(secret.into());
         self
     }
 
     /// How many requests the journal keeps (default 10 000).
     pub fn journal_cap(mut self, cap: usize) -> Self {
-        self.config.journal_cap = cap;
+        self.settings.journal_cap = cap;
         self
     }
 
     /// `count` synthetic events from the generator with `seed` (its other options at their
     /// defaults: see [`MockServerBuilder::generator`]), stored after the other events.
     pub fn generate(mut self, count: usize, seed: u64) -> Self {
-        self.config.generate = count;
-        self.config.generator.seed = seed;
+        self.settings.generate = count;
+        self.settings.generator.seed = seed;
         self
     }
 
     /// The generator's options, for [`MockServerBuilder::generate`] and the live feed.
     pub fn generator(mut self, options: GeneratorOptions) -> Self {
-        self.config.generator = options;
+        self.settings.generator = options;
         self
     }
 
     /// Keeps appending generated events at `rate` (`"10/s".parse()`) while the server runs.
     pub fn live(mut self, rate: Rate) -> Self {
-        self.config.live = Some(rate);
+        self.settings.live = Some(rate);
+        self
+    }
+
+    /// Where to listen (the Rust helper always takes `127.0.0.1:0`).
+    pub(crate) fn listen(mut self, host: String, port: u16) -> Self {
+        self.http.host = host;
+        self.http.port = port;
+        self
+    }
+
+    /// Whether the admin API under `/_mock` is served and the `x-mock-fault` header honoured
+    /// (default: yes). `false` behaves like production, as `--no-admin` does; `/_mock/token`
+    /// and `/_mock/health` stay, and the handle's own methods work either way.
+    pub fn admin_api(mut self, enabled: bool) -> Self {
+        self.http.admin = enabled;
+        self
+    }
+
+    /// The largest request body accepted, in bytes (default 16 MiB); larger ones get a 413.
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.http.max_body = bytes;
         self
     }
 
@@ -127,8 +176,8 @@ impl MockServerBuilder {
     /// Starts the server, or says why it could not.
     pub async fn try_start(self) -> Result<MockServer, StartError> {
         let (ready, launched) = self.launch()?;
-        let (state, runtime) = ready.await.map_err(|_| lost_thread())??;
-        Ok(launched.into_server(state, runtime))
+        let started = ready.await.map_err(|_| lost_thread())??;
+        Ok(launched.into_server(started))
     }
 
     /// Starts the server from synchronous code (a plain `#[test]`); panics if it cannot.
@@ -141,26 +190,35 @@ impl MockServerBuilder {
     /// [`MockServerBuilder::start_blocking`], or says why it could not start.
     pub fn try_start_blocking(self) -> Result<MockServer, StartError> {
         let (ready, launched) = self.launch()?;
-        let (state, runtime) = ready.blocking_recv().map_err(|_| lost_thread())??;
-        Ok(launched.into_server(state, runtime))
+        let started = ready.blocking_recv().map_err(|_| lost_thread())??;
+        Ok(launched.into_server(started))
+    }
+
+    /// Loads and checks everything, then binds: nothing listens unless all of it loaded.
+    /// Must run inside a tokio runtime, which the server's background work then uses.
+    pub(crate) async fn bind(self) -> Result<Bound, StartError> {
+        let mut settings = self.settings;
+        settings
+            .events
+            .extend(Event::all_from_json(self.events).map_err(StartError::Event)?);
+        let loaded = settings.load()?;
+        let listener = Listener::bind(self.http).await?;
+        Ok(Bound {
+            event_count: loaded.event_count(),
+            service: loaded.start(),
+            listener,
+        })
     }
 
     /// Starts the server's thread; the receiver reports once it accepts, or why it failed.
     fn launch(self) -> Result<(Ready, Launched), StartError> {
-        let mut config = self.config;
-        for (index, value) in self.events.into_iter().enumerate() {
-            let event = Event::from_json(value)
-                .map_err(|error| StartError::Config(InvalidEvent { index, error }.to_string()))?;
-            config.events.push(event);
-        }
-        config.host = "127.0.0.1".into();
-        config.port = 0;
+        let builder = self.listen("127.0.0.1".into(), 0);
         let (ready_tx, ready_rx) = oneshot::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<Duration>();
         let thread = std::thread::Builder::new()
             .name("altinn-events-mock".into())
-            .spawn(move || run_server(config, ready_tx, stop_rx))
-            .map_err(|e| StartError::Config(format!("cannot start the server thread: {e}")))?;
+            .spawn(move || run_server(builder, ready_tx, stop_rx))
+            .map_err(StartError::Runtime)?;
         Ok((
             ready_rx,
             Launched {
@@ -171,8 +229,54 @@ impl MockServerBuilder {
     }
 }
 
+/// A test convenience: the rule, or a panic that says why it is not one.
+pub(crate) fn rule_or_panic<R>(rule: R) -> FaultRule
+where
+    R: TryInto<FaultRule>,
+    R::Error: fmt::Display,
+{
+    rule.try_into()
+        .unwrap_or_else(|error| panic!("not a fault rule: {error}"))
+}
+
+/// A server that is loaded and bound, not yet accepting.
+#[derive(Debug)]
+pub(crate) struct Bound {
+    listener: Listener,
+    service: Arc<MockService>,
+    event_count: usize,
+}
+
+impl Bound {
+    /// The address it accepts on.
+    pub(crate) fn local_addr(&self) -> std::net::SocketAddr {
+        self.listener.local_addr()
+    }
+
+    /// How many events it started with.
+    pub(crate) fn event_count(&self) -> usize {
+        self.event_count
+    }
+
+    /// How it checks tokens.
+    pub(crate) fn auth_mode(&self) -> AuthMode {
+        self.service.auth_mode()
+    }
+
+    /// Serves until `shutdown` completes with the grace period in-flight requests get.
+    pub(crate) async fn serve(self, shutdown: impl Future<Output = Duration>) {
+        self.listener.serve(self.service, shutdown).await;
+    }
+}
+
+/// What the server thread reports once it accepts.
+struct Started {
+    service: Arc<MockService>,
+    address: std::net::SocketAddr,
+}
+
 /// Where the server thread reports that it accepts, or why it could not start.
-type Ready = oneshot::Receiver<Result<(Arc<AppState>, tokio::runtime::Handle), StartError>>;
+type Ready = oneshot::Receiver<Result<Started, StartError>>;
 
 /// A server thread that has not reported yet.
 struct Launched {
@@ -181,11 +285,11 @@ struct Launched {
 }
 
 impl Launched {
-    fn into_server(self, state: Arc<AppState>, runtime: tokio::runtime::Handle) -> MockServer {
+    fn into_server(self, started: Started) -> MockServer {
         MockServer {
-            runtime,
-            url: format!("http://{}", state.local_addr),
-            state,
+            url: format!("http://{}", started.address),
+            address: started.address,
+            service: started.service,
             stop: Some(self.stop),
             thread: Some(self.thread),
         }
@@ -193,13 +297,15 @@ impl Launched {
 }
 
 fn lost_thread() -> StartError {
-    StartError::Config("the server thread ended before it started serving".into())
+    StartError::Runtime(std::io::Error::other(
+        "the server thread ended before it started serving",
+    ))
 }
 
-/// The server thread: its own runtime, bind, report, serve until told to stop.
+/// The server thread: its own runtime, load and bind, report, serve until told to stop.
 fn run_server(
-    config: ServerConfig,
-    ready: oneshot::Sender<Result<(Arc<AppState>, tokio::runtime::Handle), StartError>>,
+    builder: MockServerBuilder,
+    ready: oneshot::Sender<Result<Started, StartError>>,
     stop: oneshot::Receiver<Duration>,
 ) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -207,31 +313,29 @@ fn run_server(
         .build()
     {
         Ok(runtime) => runtime,
-        Err(e) => {
-            let _ = ready.send(Err(StartError::Config(format!(
-                "cannot start a runtime: {e}"
-            ))));
+        Err(error) => {
+            let _ = ready.send(Err(StartError::Runtime(error)));
             return;
         }
     };
     runtime.block_on(async move {
-        let server = match config.bind().await {
-            Ok(server) => server,
+        let bound = match builder.bind().await {
+            Ok(bound) => bound,
             Err(error) => {
                 let _ = ready.send(Err(error));
                 return;
             }
         };
-        let started = (
-            Arc::clone(server.state()),
-            tokio::runtime::Handle::current(),
-        );
+        let started = Started {
+            service: Arc::clone(&bound.service),
+            address: bound.local_addr(),
+        };
         if ready.send(Ok(started)).is_err() {
             return;
         }
         // A dropped handle (or one that panicked) stops the server at once.
-        server
-            .serve_until(async move { stop.await.unwrap_or(Duration::ZERO) })
+        bound
+            .serve(async move { stop.await.unwrap_or(Duration::ZERO) })
             .await;
     });
     // Dropping the runtime cancels every connection task, closing its socket.

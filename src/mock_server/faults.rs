@@ -1,10 +1,11 @@
 //! Fault rules from Rust: a rule per guard, removed when the guard drops.
 
+use std::fmt;
 use std::sync::{Arc, Weak};
 
-use super::MockServer;
-use crate::faults::{FaultRule, FaultStatus};
-use crate::http::AppState;
+use super::{MockServer, rule_or_panic};
+use crate::domain::faults::{FaultRule, FaultStatus};
+use crate::service::{FaultId, MockService};
 
 /// A standing fault rule; dropping the guard removes it.
 ///
@@ -12,9 +13,8 @@ use crate::http::AppState;
 /// use altinn_events_mock::MockServer;
 ///
 /// let server = MockServer::start_blocking();
-/// let url = server.events_url("ttd", "apps-test");
 /// {
-///     let _outage = server.fault("when=always,what=status:503,retry_after=1".parse().unwrap());
+///     let _outage = server.fault("when=always,what=status:503,retry_after=1");
 ///     assert_eq!(server.faults().len(), 1);
 /// }
 /// // The guard is gone, and so is the rule.
@@ -23,19 +23,19 @@ use crate::http::AppState;
 #[must_use = "the rule is removed as soon as its guard is dropped"]
 #[derive(Debug)]
 pub struct FaultGuard {
-    state: Weak<AppState>,
-    id: u64,
+    service: Weak<MockService>,
+    fault: FaultId,
 }
 
 impl FaultGuard {
     /// The rule's id, as `GET /_mock/faults` and the journal show it.
     pub fn id(&self) -> u64 {
-        self.id
+        self.fault.id
     }
 
     /// The rule's counters now; `None` once the server is gone or was reset.
     pub fn status(&self) -> Option<FaultStatus> {
-        self.state.upgrade()?.faults.get(self.id)
+        self.service.upgrade()?.fault_of(self.fault)
     }
 
     /// How many times the rule has fired so far.
@@ -46,30 +46,35 @@ impl FaultGuard {
 
 impl Drop for FaultGuard {
     fn drop(&mut self) {
-        if let Some(state) = self.state.upgrade() {
-            state.faults.remove(self.id);
+        if let Some(service) = self.service.upgrade() {
+            service.remove_fault_of(self.fault);
         }
     }
 }
 
 impl MockServer {
     /// Adds `rule` after the standing ones, counting requests from now; it stands until the
-    /// guard drops. Rules parse from the spelling the CLI and the admin API use:
-    /// `"when=nth:3,what=status:503".parse()`.
-    pub fn fault(&self, rule: FaultRule) -> FaultGuard {
+    /// guard drops (or a reset). Give a [`FaultRule`] or its spelling,
+    /// `"when=nth:3,what=status:503"`; a spelling that does not parse panics with the reason
+    /// (parse it with `str::parse` to handle the error instead).
+    pub fn fault<R>(&self, rule: R) -> FaultGuard
+    where
+        R: TryInto<FaultRule>,
+        R::Error: fmt::Display,
+    {
         FaultGuard {
-            id: self.state.faults.add(rule),
-            state: Arc::downgrade(&self.state),
+            fault: self.service.add_fault(rule_or_panic(rule)),
+            service: Arc::downgrade(&self.service),
         }
     }
 
     /// The standing fault rules, in evaluation order, with their counters.
     pub fn faults(&self) -> Vec<FaultStatus> {
-        self.state.faults.list()
+        self.service.faults()
     }
 
     /// Removes every fault rule (guards of removed rules then remove nothing).
     pub fn clear_faults(&self) {
-        self.state.faults.clear();
+        self.service.clear_faults();
     }
 }

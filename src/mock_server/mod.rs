@@ -10,9 +10,11 @@ mod builder;
 mod faults;
 
 pub use builder::MockServerBuilder;
+pub(crate) use builder::rule_or_panic;
 pub use faults::FaultGuard;
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -21,12 +23,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use crate::auth::{TokenError, TokenRequest};
-use crate::event::{AppEventRequest, Event, EventError, PublishRejection};
-use crate::http::{AppState, GRACE_PERIOD, LiveFeed, LiveStatus};
-use crate::journal::JournalEntry;
-use crate::store::StoredEvent;
-use crate::units::Rate;
+use crate::domain::auth::TokenRequest;
+use crate::domain::event::{AppEventRequest, Event, InvalidEvent, PublishRejection};
+use crate::domain::store::StoredEvent;
+use crate::domain::units::Rate;
+use crate::http::GRACE_PERIOD;
+use crate::service::{JournalEntry, LiveError, LiveStatus, MockService};
 
 /// A running fake on `127.0.0.1` with an empty store (no demo data); stopped when dropped.
 ///
@@ -49,33 +51,12 @@ use crate::units::Rate;
 /// ```
 #[must_use = "the server stops when its handle is dropped"]
 pub struct MockServer {
-    pub(crate) state: Arc<AppState>,
-    pub(crate) runtime: tokio::runtime::Handle,
-    pub(crate) url: String,
-    pub(crate) stop: Option<oneshot::Sender<Duration>>,
-    pub(crate) thread: Option<JoinHandle<()>>,
+    service: Arc<MockService>,
+    url: String,
+    address: SocketAddr,
+    stop: Option<oneshot::Sender<Duration>>,
+    thread: Option<JoinHandle<()>>,
 }
-
-/// An event handed to the helper that the store refuses: which one, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidEvent {
-    /// Its position in what was given, from 0.
-    pub index: usize,
-    /// What is wrong with it.
-    pub error: EventError,
-}
-
-impl fmt::Display for InvalidEvent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "event {}: {}; nothing was stored",
-            self.index, self.error
-        )
-    }
-}
-
-impl std::error::Error for InvalidEvent {}
 
 /// Fewer query requests arrived than awaited before the timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +100,11 @@ impl MockServer {
         &self.url
     }
 
+    /// The address it listens on, `127.0.0.1:PORT`, for clients that want a socket.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
     /// The query endpoint of app `org`/`app`.
     pub fn events_url(&self, org: &str, app: &str) -> String {
         format!("{}/events/api/v1/app/{org}/{app}", self.url)
@@ -134,19 +120,16 @@ impl MockServer {
         self.mint(&TokenRequest::person(user_id, party_id))
     }
 
-    /// A `PlatformAccessToken` for app `org_app` (`ttd/apps-test`), for publishing over HTTP.
-    pub fn platform_access_token(&self, org_app: &str) -> Result<String, TokenError> {
-        self.state
-            .auth
-            .mint(&TokenRequest::platform_access(org_app))
+    /// A `PlatformAccessToken` for app `org_app` (`ttd/apps-test`), for publishing over HTTP;
+    /// panics if `org_app` is not `ORG/APP`.
+    pub fn platform_access_token(&self, org_app: &str) -> String {
+        self.mint(&TokenRequest::platform_access(org_app))
     }
 
     fn mint(&self, request: &TokenRequest) -> String {
-        // These requests are always well-formed; signing with the built-in key cannot fail.
-        self.state
-            .auth
+        self.service
             .mint(request)
-            .unwrap_or_else(|e| panic!("minting failed: {e}"))
+            .unwrap_or_else(|e| panic!("cannot mint that token: {e}"))
     }
 
     /// Stores `events` now, all or none; returns each one's sequence number (`None` where
@@ -155,39 +138,30 @@ impl MockServer {
         &self,
         events: impl IntoIterator<Item = Value>,
     ) -> Result<Vec<Option<u64>>, InvalidEvent> {
-        let events = events
-            .into_iter()
-            .enumerate()
-            .map(|(index, value)| {
-                Event::from_json(value).map_err(|error| InvalidEvent { index, error })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(self.state.store.append_now(events, &self.state.clock))
+        Ok(self.service.publish(Event::all_from_json(events)?))
     }
 
     /// Publishes as an app does with `POST /events/api/v1/app`: the server gives the event a
     /// new id and its clock's time, derives `resource` and `resourceinstance`; returns the id.
     pub fn publish_app_event(&self, request: AppEventRequest) -> Result<String, PublishRejection> {
-        let id = uuid::Uuid::new_v4().to_string();
-        let event = request.into_event(&id, self.state.clock.now())?;
-        self.state.store.append_now(vec![event], &self.state.clock);
-        Ok(id)
+        self.service.publish_app_event(request)
     }
 
     /// Every stored event with its sequence number and registration time.
     pub fn events(&self) -> Vec<StoredEvent> {
-        self.state.store.events()
+        self.service.events()
     }
 
-    /// Back to how the server started: its startup events, an empty journal, real time.
+    /// Back to how the server started: its startup events, an empty journal, real time, the
+    /// startup fault rules.
     pub fn reset(&self) {
-        self.state.reset();
+        self.service.reset();
     }
 
     /// The requests clients made (the query and publish endpoints and unknown paths, not
-    /// `/_mock`), oldest first.
+    /// `/_mock`, unless a fault rule fired on them), oldest first.
     pub fn received_requests(&self) -> Vec<JournalEntry> {
-        self.state.journal.entries()
+        self.service.requests()
     }
 
     /// Waits until `count` requests to the query endpoint have arrived since the start (or the
@@ -197,23 +171,14 @@ impl MockServer {
         count: u64,
         timeout: Duration,
     ) -> Result<(), WaitTimeout> {
-        let state = Arc::clone(&self.state);
-        // The timer runs on the server's own runtime, so the caller's runtime needs none; the
-        // task ends with the wait, or is aborted if this future is dropped first.
-        let waiting = AbortOnDrop(self.runtime.spawn(async move {
-            let journal = &state.journal;
-            match tokio::time::timeout(timeout, journal.until_queries(count)).await {
-                Ok(()) => Ok(()),
-                Err(_) => Err(journal.query_count()),
-            }
-        }));
-        let arrived = waiting
+        self.service
+            .wait_for_queries(count, timeout)
             .await
-            .unwrap_or_else(|_| Err(self.state.journal.query_count()));
-        arrived.map_err(|arrived| WaitTimeout {
-            expected: count,
-            arrived,
-        })
+            .map(|_| ())
+            .map_err(|arrived| WaitTimeout {
+                expected: count,
+                arrived,
+            })
     }
 
     /// [`MockServer::wait_for_requests`] for synchronous tests.
@@ -222,9 +187,8 @@ impl MockServer {
         count: u64,
         timeout: Duration,
     ) -> Result<(), WaitTimeout> {
-        self.state
-            .journal
-            .wait_for_queries(count, timeout)
+        self.service
+            .wait_for_queries_blocking(count, timeout)
             .map(|_| ())
             .map_err(|arrived| WaitTimeout {
                 expected: count,
@@ -233,35 +197,37 @@ impl MockServer {
     }
 
     /// Starts the live feed of generated events at `rate`, or changes its rate.
-    pub fn start_live(&self, rate: Rate) -> Result<(), String> {
-        LiveFeed::start(&self.state, rate, &self.runtime)
+    pub fn start_live(&self, rate: Rate) -> Result<(), LiveError> {
+        self.service.start_live(rate)
     }
 
     /// Stops the live feed; what it appended stays.
     pub fn stop_live(&self) {
-        self.state.live.stop();
+        self.service.stop_live();
     }
 
     /// Whether the live feed runs, its rate, and how many events it appended.
     pub fn live_status(&self) -> LiveStatus {
-        self.state.live.status()
+        self.service.live_status()
     }
 
     /// Moves the server clock forward by `by` (it keeps running from there).
     pub fn advance_clock(&self, by: Duration) {
-        self.state
-            .clock
-            .advance(TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX));
+        self.service
+            .advance_clock(TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX));
     }
 
-    /// Sets the server clock to `now` (it keeps running from there).
+    /// Sets the server clock to `now` (it keeps running from there); panics outside years 1
+    /// to 9999, which production cannot hold.
     pub fn set_clock(&self, now: DateTime<Utc>) {
-        self.state.clock.set(now);
+        self.service
+            .set_clock(now)
+            .unwrap_or_else(|error| panic!("cannot set the clock: {error}"));
     }
 
     /// The server clock's current time.
     pub fn now(&self) -> DateTime<Utc> {
-        self.state.clock.now()
+        self.service.now()
     }
 
     /// Stops the server: in-flight requests may finish (up to a few seconds), then the port
@@ -277,26 +243,6 @@ impl MockServer {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
-    }
-}
-
-/// A task on the server's runtime that is cancelled when the future awaiting it is dropped.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> std::future::Future for AbortOnDrop<T> {
-    type Output = Result<T, tokio::task::JoinError>;
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        std::pin::Pin::new(&mut self.0).poll(cx)
-    }
-}
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

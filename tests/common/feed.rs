@@ -3,24 +3,24 @@
 use std::time::Duration;
 
 use altinn_events_mock::MockServer;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The org and app every event here belongs to.
 pub const ORG: &str = "ttd";
 pub const APP: &str = "apps-test";
 
-/// Event `i` of the feed: id `ev-{i:03}`, one minute after the one before.
+/// Event `i` of the feed: id `ev-{i:03}`, an instance of its own, one minute after the one
+/// before.
 pub fn event(i: usize) -> Value {
-    json!({
-        "specversion": "1.0",
-        "id": format!("ev-{i:03}"),
-        "type": "app.instance.created",
-        "source": format!(
-            "https://ttd.apps.tt02.altinn.no/ttd/apps-test/instances/1337/0b4b4c4e-aaaa-4bbb-8ccc-{i:012}"
-        ),
-        "subject": "/party/1337",
-        "time": format!("2024-03-01T{:02}:{:02}:00Z", i / 60, i % 60),
-    })
+    super::cloud_event(&format!("ev-{i:03}"))
+        .with(
+            "source",
+            format!(
+                "https://ttd.apps.tt02.altinn.no/ttd/apps-test/instances/1337/0b4b4c4e-aaaa-4bbb-8ccc-{i:012}"
+            ),
+        )
+        .at(&format!("2024-03-01T{:02}:{:02}:00Z", i / 60, i % 60))
+        .build()
 }
 
 /// The ids of events `range`.
@@ -46,10 +46,7 @@ pub struct Consumer {
 impl Consumer {
     pub fn new(server: &MockServer) -> Consumer {
         Consumer {
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .expect("client builds"),
+            client: super::client(),
             token: server.token(ORG),
             base: server.events_url(ORG, APP),
         }

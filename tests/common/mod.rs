@@ -1,14 +1,18 @@
-//! Shared by the integration tests: a real server on 127.0.0.1:0 and a real HTTP client.
+//! Shared by the integration tests: servers started the one way every server starts
+//! ([`MockServer::builder`]), a real HTTP client, one CloudEvent builder and one raw-socket
+//! helper.
 #![allow(dead_code)] // each test binary uses its own part of this
 
 pub mod feed;
 
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use altinn_events_mock::auth::AuthMode;
-use altinn_events_mock::{RunningServer, ServerConfig, ServerHandle};
+use altinn_events_mock::{AuthMode, MockServer, MockServerBuilder};
 use reqwest::header::HeaderMap;
+use serde_json::{Map, Value, json};
 
 /// The path of a checked-in fixture, e.g. `fixture("test/rules.json")`.
 pub fn fixture(name: &str) -> PathBuf {
@@ -20,45 +24,160 @@ pub fn fixture(name: &str) -> PathBuf {
 /// The app whose events `fixtures/test/rules.json` is mostly about.
 pub const APPS_TEST: &str = "/events/api/v1/app/ttd/apps-test";
 
+/// The source of event `cloud_event` makes by default.
+pub const SOURCE: &str = "https://ttd.apps.tt02.altinn.no/ttd/apps-test/instances/1337/0b4b4c4e-aaaa-4bbb-8ccc-000000000001";
+
 /// A running server and a client for it.
 pub struct TestServer {
-    pub handle: ServerHandle,
+    pub server: MockServer,
     pub client: reqwest::Client,
+}
+
+/// A builder with `fixtures/test/rules.json` (strict auth, as production).
+pub fn with_rules() -> MockServerBuilder {
+    MockServer::builder().fixture(fixture("test/rules.json"))
 }
 
 /// Starts a server on a free port with `fixtures/test/rules.json` and strict auth.
 pub async fn start() -> TestServer {
-    start_with(ServerConfig {
-        fixtures: vec![fixture("test/rules.json")],
-        ..ServerConfig::default()
-    })
-    .await
+    start_with(with_rules()).await
 }
 
-/// Starts a server with `config`.
-pub async fn start_with(config: ServerConfig) -> TestServer {
-    serve(config.bind().await.expect("server starts"))
-}
-
-/// Serves an already bound server (one a test has put events into).
-pub fn serve(server: RunningServer) -> TestServer {
+/// Starts the server `builder` describes.
+pub async fn start_with(builder: MockServerBuilder) -> TestServer {
     TestServer {
-        handle: server.spawn(),
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("client builds"),
+        server: builder.start().await,
+        client: client(),
     }
 }
 
 /// A server with `rules.json` in the given auth mode.
 pub async fn start_with_auth(auth: AuthMode) -> TestServer {
-    start_with(ServerConfig {
-        fixtures: vec![fixture("test/rules.json")],
-        auth,
-        ..ServerConfig::default()
-    })
-    .await
+    start_with(with_rules().auth(auth)).await
+}
+
+/// A client that gives up after 30 s, so a hung server fails a test instead of hanging it.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client builds")
+}
+
+/// A CloudEvent of app `ttd/apps-test` for party 1337, `app.instance.created` at
+/// 2024-03-01T12:00:00Z; change what a test needs with the methods, then `.build()`.
+#[derive(Debug, Clone)]
+pub struct CloudEvent(Map<String, Value>);
+
+/// The event with this id, as [`CloudEvent`] describes it.
+pub fn cloud_event(id: &str) -> CloudEvent {
+    let Value::Object(map) = json!({
+        "specversion": "1.0",
+        "id": id,
+        "type": "app.instance.created",
+        "source": SOURCE,
+        "subject": "/party/1337",
+        "time": "2024-03-01T12:00:00Z",
+    }) else {
+        unreachable!("a JSON object")
+    };
+    CloudEvent(map)
+}
+
+/// [`cloud_event`] as JSON, unchanged.
+pub fn event(id: &str) -> Value {
+    cloud_event(id).build()
+}
+
+impl CloudEvent {
+    /// For app `org`/`app`: the source's host and path follow.
+    pub fn app(self, org: &str, app: &str) -> CloudEvent {
+        let party = self.party_id();
+        self.with(
+            "source",
+            format!(
+                "https://{org}.apps.tt02.altinn.no/{org}/{app}/instances/{party}/0b4b4c4e-aaaa-4bbb-8ccc-000000000001"
+            ),
+        )
+    }
+
+    /// Owned by party `party`: subject and source follow.
+    pub fn party(self, party: u32) -> CloudEvent {
+        let source = self.0["source"].as_str().unwrap_or(SOURCE).replace(
+            &format!("/instances/{}/", self.party_id()),
+            &format!("/instances/{party}/"),
+        );
+        self.with("subject", format!("/party/{party}"))
+            .with("source", source)
+    }
+
+    /// Of this type.
+    pub fn of_type(self, event_type: &str) -> CloudEvent {
+        self.with("type", event_type)
+    }
+
+    /// At this time (RFC 3339).
+    pub fn at(self, time: &str) -> CloudEvent {
+        self.with("time", time)
+    }
+
+    /// With `alternativesubject` `/person/{ssn}`.
+    pub fn person(self, ssn: &str) -> CloudEvent {
+        self.with("alternativesubject", format!("/person/{ssn}"))
+    }
+
+    /// With attribute `key` set to `value`.
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> CloudEvent {
+        self.0.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// Without attribute `key`.
+    pub fn without(mut self, key: &str) -> CloudEvent {
+        self.0.remove(key);
+        self
+    }
+
+    /// The JSON.
+    pub fn build(self) -> Value {
+        Value::Object(self.0)
+    }
+
+    fn party_id(&self) -> String {
+        self.0["subject"]
+            .as_str()
+            .and_then(|s| s.strip_prefix("/party/"))
+            .unwrap_or("1337")
+            .to_owned()
+    }
+}
+
+/// Sends `request` as it is on a fresh connection to `address` and returns every byte that
+/// came back before the server closed the connection (give `Connection: close`), or the
+/// error that ended the read. Blocking: the server runs on its own thread, so async tests may
+/// call it too.
+pub fn raw_exchange(address: SocketAddr, request: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    stream.write_all(request)?;
+    let mut received = Vec::new();
+    stream.read_to_end(&mut received)?;
+    Ok(received)
+}
+
+/// `GET path` with `headers` and `Connection: close`, over [`raw_exchange`], as text.
+pub fn raw_get(
+    address: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> std::io::Result<String> {
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("Connection: close\r\n\r\n");
+    let received = raw_exchange(address, request.as_bytes())?;
+    Ok(String::from_utf8_lossy(&received).into_owned())
 }
 
 /// What a response said, read in full.
@@ -80,7 +199,7 @@ impl Answer {
         self.header("content-type")
     }
 
-    pub fn json(&self) -> serde_json::Value {
+    pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
@@ -115,7 +234,7 @@ impl Answer {
 }
 
 /// `00-<32 hex>-<16 hex>-<2 hex>`.
-pub fn assert_trace_id(value: &serde_json::Value) {
+pub fn assert_trace_id(value: &Value) {
     let text = value
         .as_str()
         .unwrap_or_else(|| panic!("traceId is {value}"));
@@ -132,10 +251,15 @@ pub fn assert_trace_id(value: &serde_json::Value) {
 
 impl TestServer {
     pub fn url(&self, path_and_query: &str) -> String {
-        format!("{}{}", self.handle.url(), path_and_query)
+        format!("{}{}", self.server.url(), path_and_query)
     }
 
-    /// A token for `org` from the server's own `/_mock/token`.
+    /// The address the server listens on, for raw sockets.
+    pub fn address(&self) -> SocketAddr {
+        self.server.address()
+    }
+
+    /// A token from the server's own `/_mock/token?{query}`.
     pub async fn token(&self, query: &str) -> String {
         let answer = self
             .send(self.client.get(self.url(&format!("/_mock/token?{query}"))))

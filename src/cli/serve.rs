@@ -1,0 +1,292 @@
+//! `serve`: flags to a builder, then bind, announce, and serve until a signal.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use super::generate::GeneratorArgs;
+use crate::domain::auth::AuthMode;
+use crate::domain::faults::FaultRule;
+use crate::domain::units::{Rate, parse_byte_size, parse_duration};
+use crate::http::GRACE_PERIOD;
+use crate::mock_server::MockServerBuilder;
+use crate::service::DEFAULT_JOURNAL_CAP;
+
+/// Flags of `serve`.
+#[derive(Debug, Clone, Args)]
+pub(super) struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_HOST", default_value = "127.0.0.1")]
+    host: String,
+
+    /// Port to listen on; 0 picks any free port (the real one is printed).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_PORT", default_value_t = 5080)]
+    pub(super) port: u16,
+
+    /// Fixture file or folder (its .json/.ndjson files load in name order). Repeatable; the
+    /// environment variable takes a comma-separated list. Without it the demo data set is served.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_FIXTURES", value_delimiter = ',')]
+    fixtures: Vec<PathBuf>,
+
+    /// Base of the `next` link, e.g. https://platform.tt02.altinn.no (default: http:// + the
+    /// request's Host). A trailing slash is dropped.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_BASE_URL", value_parser = parse_base_url)]
+    base_url: Option<String>,
+
+    /// Token checks: strict (as production: RS256, trusted key, exp), lenient (any well-formed
+    /// JWT) or off (no token needed).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_AUTH", default_value = "strict", value_parser = ["strict", "lenient", "off"])]
+    auth: String,
+
+    /// PEM public key (SPKI or PKCS#1) whose RS256 tokens `strict` also accepts. Repeatable;
+    /// the environment variable takes a comma-separated list.
+    #[arg(
+        long = "jwt-public-key",
+        env = "ALTINN_EVENTS_MOCK_JWT_PUBLIC_KEY",
+        value_delimiter = ','
+    )]
+    jwt_public_keys: Vec<PathBuf>,
+
+    /// Hide events registered less than this long ago, as production does (production: 30s).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_VISIBILITY_LAG", default_value = "0s", value_parser = parse_duration)]
+    visibility_lag: Duration,
+
+    /// Remove the admin API under /_mock (except /_mock/token and /_mock/health).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_NO_ADMIN")]
+    no_admin: bool,
+
+    /// Require `Authorization: Bearer SECRET` on /_mock (except /_mock/token and /_mock/health).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_ADMIN_TOKEN", value_name = "SECRET")]
+    admin_token: Option<String>,
+
+    /// Largest request body accepted (POST /_mock/events, publishing): 16MiB, 512KiB, 1048576.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_MAX_BODY", default_value = "16MiB", value_parser = parse_byte_size)]
+    max_body: usize,
+
+    /// How many requests the journal (GET /_mock/requests) keeps.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_JOURNAL_CAP", default_value_t = DEFAULT_JOURNAL_CAP)]
+    journal_cap: usize,
+
+    /// Generate this many synthetic events after the fixtures (see the generator flags).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_GENERATE", default_value_t = 0)]
+    generate: usize,
+
+    /// Keep appending generated events while serving at this rate: 10/s, 600/m, 30/h.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_LIVE")]
+    pub(super) live: Option<Rate>,
+
+    /// A fault rule standing from the start, e.g. when=nth:3,what=status:503,retry_after=2
+    /// (docs/fault-injection.md). Repeatable; the environment variable takes a ;-separated list.
+    #[arg(
+        long = "fault",
+        env = "ALTINN_EVENTS_MOCK_FAULT",
+        value_name = "RULE",
+        value_delimiter = ';'
+    )]
+    faults: Vec<FaultRule>,
+
+    /// A JSON file holding an array of fault rules, e.g. [{"when": "nth:3", "what": "status:503"}];
+    /// they stand after the --fault ones. Repeatable.
+    #[arg(
+        long = "faults",
+        env = "ALTINN_EVENTS_MOCK_FAULTS",
+        value_name = "FILE.json",
+        value_delimiter = ','
+    )]
+    fault_files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub(super) generator: GeneratorArgs,
+
+    /// Log line format on stderr.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+fn parse_base_url(text: &str) -> Result<String, String> {
+    let url = text.trim_end_matches('/');
+    let valid_scheme = url.starts_with("http://") || url.starts_with("https://");
+    let valid_chars = url.bytes().all(|b| b.is_ascii_graphic());
+    if valid_scheme && valid_chars && url.len() > "https://".len() - 1 {
+        Ok(url.to_owned())
+    } else {
+        Err(format!("{text:?} is not an http:// or https:// URL"))
+    }
+}
+
+impl ServeArgs {
+    /// The builder these flags describe; files named by flags (keys, fault rules) are read
+    /// here, so a bad one stops the start with its name.
+    fn into_builder(self) -> Result<MockServerBuilder, String> {
+        let mut builder = MockServerBuilder::default()
+            .listen(self.host, self.port)
+            .auth(self.auth.parse().unwrap_or(AuthMode::Strict))
+            .visibility_lag(self.visibility_lag)
+            .admin_api(!self.no_admin)
+            .max_body(self.max_body)
+            .journal_cap(self.journal_cap)
+            .generator(self.generator.options());
+        if self.fixtures.is_empty() {
+            builder = builder.demo_data();
+        }
+        for path in self.fixtures {
+            builder = builder.fixture(path);
+        }
+        if let Some(url) = self.base_url {
+            builder = builder.base_url(url);
+        }
+        if let Some(secret) = self.admin_token {
+            builder = builder.admin_token(secret);
+        }
+        if self.generate > 0 {
+            let seed = self.generator.options().seed;
+            builder = builder.generate(self.generate, seed);
+        }
+        if let Some(rate) = self.live {
+            builder = builder.live(rate);
+        }
+        for path in &self.jwt_public_keys {
+            let pem = std::fs::read_to_string(path)
+                .map_err(|e| format!("--jwt-public-key {}: {e}", path.display()))?;
+            builder = builder.jwt_public_key(pem);
+        }
+        for rule in self.faults {
+            builder = builder.fault(rule);
+        }
+        for path in &self.fault_files {
+            for rule in read_fault_file(path)? {
+                builder = builder.fault(rule);
+            }
+        }
+        Ok(builder)
+    }
+}
+
+/// A `--faults` file: a JSON array of rules (objects, or strings in the rule spelling).
+fn read_fault_file(path: &Path) -> Result<Vec<FaultRule>, String> {
+    let place = format!("--faults {}", path.display());
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{place}: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{place}: {e} (expected an array of rules like [{{\"when\": \"nth:3\", \"what\": \"status:503\"}}])"
+        )
+    })
+}
+
+/// Serves until Ctrl-C or SIGTERM: exit code 0 after a clean stop, 2 for bad input, 1 when
+/// the address cannot be bound.
+pub(super) fn run(args: ServeArgs) -> ExitCode {
+    init_logging(args.log_format);
+    let builder = match args.into_builder() {
+        Ok(builder) => builder,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let server = match builder.bind().await {
+            Ok(server) => server,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(error.exit_code());
+            }
+        };
+        let shutdown = match shutdown_signal() {
+            Ok(shutdown) => shutdown,
+            Err(error) => {
+                eprintln!("error: cannot listen for signals: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        tracing::info!(events = server.event_count(), auth = %server.auth_mode(), "ready");
+        // Harnesses in any language wait for exactly this line on stdout.
+        let mut stdout = std::io::stdout().lock();
+        let announced = writeln!(stdout, "listening on http://{}", server.local_addr())
+            .and_then(|()| stdout.flush());
+        drop(stdout);
+        if let Err(error) = announced {
+            eprintln!("error: cannot write to stdout: {error}");
+        }
+        server
+            .serve(async move {
+                shutdown.await;
+                GRACE_PERIOD
+            })
+            .await;
+        tracing::info!("stopped");
+        ExitCode::SUCCESS
+    })
+}
+
+fn init_logging(format: LogFormat) {
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_max_level(tracing::Level::INFO);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the future
+/// is first polled, so a signal that comes right after the `listening on` line still shuts the
+/// server down cleanly instead of killing it.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            tracing::info!("shutting down");
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_lose_their_trailing_slash_and_must_be_http() {
+        assert_eq!(
+            parse_base_url("https://platform.tt02.altinn.no/"),
+            Ok("https://platform.tt02.altinn.no".into())
+        );
+        assert!(parse_base_url("platform.altinn.no").is_err());
+        assert!(parse_base_url("http://bad host").is_err());
+    }
+}

@@ -1,0 +1,334 @@
+//! Minting tokens shaped like Altinn's, signed with the built-in test key.
+
+use std::fmt;
+
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Map, Value, json};
+
+use crate::domain::identity;
+
+/// What a minted token should say. Either `org` (a service-owner token), `user_id` (a person
+/// token, without the org claim) or `app` (a `PlatformAccessToken`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TokenRequest {
+    /// `urn:altinn:org`, for a service-owner token.
+    pub org: Option<String>,
+    /// `urn:altinn:orgNumber`; a valid number is made up from the org when absent.
+    pub org_number: Option<String>,
+    /// `urn:altinn:userid`, for a person token.
+    pub user_id: Option<String>,
+    /// `urn:altinn:partyid`, for a person token.
+    pub party_id: Option<String>,
+    /// `scope`; service-owner tokens default to `altinn:serviceowner/instances.read`.
+    pub scope: Option<String>,
+    /// `{org}/{app}`, for a `PlatformAccessToken` as an app sends it when it publishes
+    /// (issuer `org`, claim `urn:altinn:app`).
+    pub app: Option<String>,
+    /// Seconds until `exp`; negative gives an already expired token.
+    pub expires_in: i64,
+}
+
+/// Why a token could not be minted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TokenError(String);
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TokenError {}
+
+/// Default lifetime of a minted token, in seconds.
+pub(super) const DEFAULT_EXPIRES_IN: i64 = 3600;
+const DEFAULT_SCOPE: &str = "altinn:serviceowner/instances.read";
+const ISSUER: &str = "altinn-events-mock";
+/// Digdir's organisation number, the owner of the test org `ttd`.
+const TTD_ORG_NUMBER: &str = "991825827";
+
+impl Default for TokenRequest {
+    fn default() -> TokenRequest {
+        TokenRequest {
+            org: None,
+            org_number: None,
+            user_id: None,
+            party_id: None,
+            scope: None,
+            app: None,
+            expires_in: DEFAULT_EXPIRES_IN,
+        }
+    }
+}
+
+impl TokenRequest {
+    /// A service-owner token for `org`.
+    pub(crate) fn service_owner(org: &str) -> TokenRequest {
+        TokenRequest {
+            org: Some(org.to_owned()),
+            ..TokenRequest::default()
+        }
+    }
+
+    /// A person token for user `user_id` acting as party `party_id`.
+    pub(crate) fn person(user_id: u32, party_id: u32) -> TokenRequest {
+        TokenRequest {
+            user_id: Some(user_id.to_string()),
+            party_id: Some(party_id.to_string()),
+            ..TokenRequest::default()
+        }
+    }
+
+    /// A `PlatformAccessToken` for app `org_app` (`ttd/apps-test`).
+    pub(crate) fn platform_access(org_app: &str) -> TokenRequest {
+        TokenRequest {
+            app: Some(org_app.to_owned()),
+            ..TokenRequest::default()
+        }
+    }
+
+    /// Reads `org`, `orgNumber`, `userId`, `partyId`, `scope`, `app` and `expires_in` from a query
+    /// string (names in any case), as `GET /_mock/token` takes them.
+    pub(crate) fn from_query(raw_query: &str) -> Result<TokenRequest, TokenError> {
+        let mut request = TokenRequest::default();
+        for (key, value) in form_urlencoded::parse(raw_query.as_bytes()) {
+            let value = Some(value.into_owned()).filter(|v| !v.is_empty());
+            match key.to_ascii_lowercase().as_str() {
+                "org" => request.org = value,
+                "orgnumber" => request.org_number = value,
+                "userid" => request.user_id = value,
+                "partyid" => request.party_id = value,
+                "scope" => request.scope = value,
+                "app" => request.app = value,
+                "expires_in" => {
+                    let text = value.unwrap_or_default();
+                    request.expires_in = text.parse().map_err(|_| {
+                        TokenError(format!(
+                            "expires_in must be a whole number of seconds, not {text:?}"
+                        ))
+                    })?;
+                }
+                other => {
+                    return Err(TokenError(format!(
+                        "unknown parameter {other:?}: expected org, orgNumber, userId, partyId, scope, app or expires_in"
+                    )));
+                }
+            }
+        }
+        Ok(request)
+    }
+
+    /// The claims this request stands for, issued now.
+    pub(crate) fn claims(&self) -> Result<Map<String, Value>, TokenError> {
+        let now = Utc::now().timestamp();
+        let exp = now
+            .checked_add(self.expires_in)
+            .ok_or_else(|| TokenError("expires_in is out of range".into()))?;
+        let mut claims = match (&self.org, &self.user_id, &self.app) {
+            (Some(org), None, None) => self.service_owner_claims(org)?,
+            (None, Some(user_id), None) => self.person_claims(user_id)?,
+            (None, None, Some(app)) => access_token_claims(app)?,
+            (None, None, None) => {
+                return Err(TokenError(
+                    "give org=ORG for a service-owner token, userId=ID&partyId=ID for a person token, or app=ORG/APP for a PlatformAccessToken".into(),
+                ));
+            }
+            _ => {
+                return Err(TokenError(
+                    "give only one of org (a service-owner token), userId (a person token) and app (a PlatformAccessToken)".into(),
+                ));
+            }
+        };
+        claims.entry("iss").or_insert_with(|| json!(ISSUER));
+        claims.insert("iat".into(), json!(now));
+        claims.insert("nbf".into(), json!(now));
+        claims.insert("exp".into(), json!(exp));
+        claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+        Ok(claims)
+    }
+
+    fn service_owner_claims(&self, org: &str) -> Result<Map<String, Value>, TokenError> {
+        let org_number = match &self.org_number {
+            Some(number) if number.len() == 9 && number.bytes().all(|b| b.is_ascii_digit()) => {
+                number.clone()
+            }
+            Some(number) => {
+                return Err(TokenError(format!(
+                    "orgNumber must be 9 digits, not {number:?}"
+                )));
+            }
+            None => default_org_number(org),
+        };
+        let mut claims = Map::new();
+        claims.insert("urn:altinn:org".into(), json!(org));
+        claims.insert("urn:altinn:orgNumber".into(), json!(org_number));
+        claims.insert(
+            "urn:altinn:authenticatemethod".into(),
+            json!("maskinporten"),
+        );
+        claims.insert("urn:altinn:authlevel".into(), json!(3));
+        claims.insert("client_id".into(), json!(ISSUER));
+        claims.insert(
+            "scope".into(),
+            json!(self.scope.as_deref().unwrap_or(DEFAULT_SCOPE)),
+        );
+        Ok(claims)
+    }
+
+    fn person_claims(&self, user_id: &str) -> Result<Map<String, Value>, TokenError> {
+        let numeric = |name: &str, value: &str| {
+            value.parse::<u32>().map_err(|_| {
+                TokenError(format!(
+                    "{name} must be a positive whole number, not {value:?}"
+                ))
+            })
+        };
+        let mut claims = Map::new();
+        claims.insert(
+            "urn:altinn:userid".into(),
+            json!(numeric("userId", user_id)?.to_string()),
+        );
+        if let Some(party_id) = &self.party_id {
+            claims.insert(
+                "urn:altinn:partyid".into(),
+                json!(numeric("partyId", party_id)?.to_string()),
+            );
+        }
+        claims.insert("urn:altinn:authenticatemethod".into(), json!("BankID"));
+        claims.insert("urn:altinn:authlevel".into(), json!(3));
+        if let Some(scope) = &self.scope {
+            claims.insert("scope".into(), json!(scope));
+        }
+        Ok(claims)
+    }
+
+    /// Signs the claims with `key` (RS256).
+    /// The token, signed with the built-in test key.
+    pub(crate) fn mint_with_test_key(&self) -> Result<String, TokenError> {
+        let key = EncodingKey::from_rsa_pem(super::TEST_SIGNING_KEY_PEM.as_bytes())
+            .map_err(|e| TokenError(format!("the built-in test key: {e}")))?;
+        self.mint(&key)
+    }
+
+    pub(crate) fn mint(&self, key: &EncodingKey) -> Result<String, TokenError> {
+        let claims = self.claims()?;
+        let mut header = Header::new(Algorithm::RS256);
+        header.typ = Some("JWT".into());
+        jsonwebtoken::encode(&header, &claims, key)
+            .map_err(|e| TokenError(format!("signing failed: {e}")))
+    }
+}
+
+/// An app's platform access token: issued by its org, naming the app.
+fn access_token_claims(org_app: &str) -> Result<Map<String, Value>, TokenError> {
+    let (org, app) = org_app
+        .split_once('/')
+        .filter(|(org, app)| !org.is_empty() && !app.is_empty() && !app.contains('/'))
+        .ok_or_else(|| {
+            TokenError(format!(
+                "app must be ORG/APP, like ttd/apps-test, not {org_app:?}"
+            ))
+        })?;
+    let mut claims = Map::new();
+    claims.insert("urn:altinn:app".into(), json!(app));
+    // `iss` is the org; `claims()` writes the mock's issuer only where none is set.
+    claims.insert("iss".into(), json!(org));
+    Ok(claims)
+}
+
+/// `ttd` gets Digdir's number; any other org a stable, valid made-up one.
+fn default_org_number(org: &str) -> String {
+    if org == "ttd" {
+        return TTD_ORG_NUMBER.to_owned();
+    }
+    // FNV-1a: stable across runs and machines, unlike the std hasher.
+    let hash = org.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    let mut stem = 80_000_000 + hash % 20_000_000;
+    loop {
+        if let Some(number) = identity::org_number_from_stem(stem) {
+            return number;
+        }
+        stem = 80_000_000 + (stem - 80_000_000 + 1) % 20_000_000;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_owner_tokens_carry_org_claims_and_defaults() {
+        let claims = TokenRequest::service_owner("ttd").claims().unwrap();
+        assert_eq!(claims["urn:altinn:org"], "ttd");
+        assert_eq!(claims["urn:altinn:orgNumber"], "991825827");
+        assert_eq!(claims["urn:altinn:authlevel"], 3);
+        assert_eq!(claims["scope"], DEFAULT_SCOPE);
+        let exp = claims["exp"].as_i64().unwrap();
+        assert_eq!(exp - claims["iat"].as_i64().unwrap(), 3600);
+    }
+
+    #[test]
+    fn made_up_org_numbers_are_valid_and_stable() {
+        let number = default_org_number("skd");
+        assert!(identity::is_valid_org_number(&number));
+        assert_eq!(number, default_org_number("skd"));
+    }
+
+    #[test]
+    fn person_tokens_have_no_org_claim() {
+        let claims = TokenRequest::person(1337, 50001).claims().unwrap();
+        assert!(!claims.contains_key("urn:altinn:org"));
+        assert_eq!(claims["urn:altinn:userid"], "1337");
+        assert_eq!(claims["urn:altinn:partyid"], "50001");
+    }
+
+    #[test]
+    fn access_tokens_are_issued_by_the_org_and_name_the_app() {
+        let claims = TokenRequest::platform_access("ttd/apps-test")
+            .claims()
+            .unwrap();
+        assert_eq!(claims["iss"], "ttd");
+        assert_eq!(claims["urn:altinn:app"], "apps-test");
+        assert!(!claims.contains_key("urn:altinn:org"));
+        for bad in ["app=ttd", "app=ttd/a&org=ttd", "app=/a", "app=ttd/a/b"] {
+            assert!(
+                TokenRequest::from_query(bad).unwrap().claims().is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn reads_the_query_and_refuses_nonsense() {
+        let request =
+            TokenRequest::from_query("org=skd&orgNumber=974761076&scope=a+b&expires_in=-5")
+                .unwrap();
+        assert_eq!(request.org.as_deref(), Some("skd"));
+        assert_eq!(request.scope.as_deref(), Some("a b"));
+        assert_eq!(request.expires_in, -5);
+        assert!(TokenRequest::from_query("").unwrap().claims().is_err());
+        assert!(
+            TokenRequest::from_query("org=ttd&userId=1")
+                .unwrap()
+                .claims()
+                .is_err()
+        );
+        assert!(TokenRequest::from_query("expires_in=soon").is_err());
+        assert!(TokenRequest::from_query("colour=red").is_err());
+        assert!(
+            TokenRequest::from_query("org=ttd&orgNumber=12")
+                .unwrap()
+                .claims()
+                .is_err()
+        );
+        assert!(
+            TokenRequest::from_query("userId=abc")
+                .unwrap()
+                .claims()
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,94 @@
+//! Tokens as production reads them (spec §3): the modes, who a token says is calling, its
+//! claims, and minting tokens shaped like Altinn's with the built-in test key. Checking a
+//! signature (and remembering the ones checked) is the core's `Authenticator`; finding the
+//! token in a request's headers is the HTTP face's.
+
+mod mint;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::{Map, Value};
+
+pub(crate) use mint::{TokenError, TokenRequest};
+
+/// The built-in **test-only** private key (see `keys/README.md`): public knowledge, trusted by
+/// nothing real.
+pub(crate) const TEST_SIGNING_KEY_PEM: &str =
+    include_str!("../../../keys/test-only-signing-key.pem");
+/// The public half of [`TEST_SIGNING_KEY_PEM`].
+pub(crate) const TEST_PUBLIC_KEY_PEM: &str = include_str!("../../../keys/test-only-public-key.pem");
+
+/// The claim production reads the caller's org from.
+pub(crate) const ORG_CLAIM: &str = "urn:altinn:org";
+
+/// How strictly tokens are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthMode {
+    /// As production: RS256 signed by a trusted key, `exp` required, zero leeway.
+    #[default]
+    Strict,
+    /// Any well-formed JWT; signature and lifetime unchecked; its claims still decide.
+    Lenient,
+    /// No token needed: a request without a usable one acts as the route's org.
+    Off,
+}
+
+impl FromStr for AuthMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<AuthMode, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "strict" => Ok(AuthMode::Strict),
+            "lenient" => Ok(AuthMode::Lenient),
+            "off" => Ok(AuthMode::Off),
+            other => Err(format!(
+                "unknown auth mode {other:?}: expected strict, lenient or off"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for AuthMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AuthMode::Strict => "strict",
+            AuthMode::Lenient => "lenient",
+            AuthMode::Off => "off",
+        })
+    }
+}
+
+/// Who is calling, as far as the query endpoint cares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Caller {
+    /// A token was accepted; `org` is its `urn:altinn:org` claim, if any (rule C).
+    Token { org: Option<String> },
+    /// `--auth off` and no usable token: the caller acts as the route's org.
+    RouteOrg,
+}
+
+/// The request was not authenticated: production's empty 401 (rule A).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unauthenticated;
+
+/// A NumericDate claim, which JSON may write as an integer or a float.
+pub(crate) fn timestamp(value: &Value) -> Option<i64> {
+    value
+        .as_i64()
+        .or_else(|| value.as_f64().map(|seconds| seconds as i64))
+}
+
+/// A well-formed JWT's claims, nothing checked.
+pub(crate) fn unverified_claims(token: &str) -> Option<Map<String, Value>> {
+    jsonwebtoken::dangerous::insecure_decode_claims(token).ok()
+}
+
+/// `urn:altinn:org` as .NET reads a claim: a string, or a number's text.
+pub(crate) fn org_claim(claims: &Map<String, Value>) -> Option<String> {
+    match claims.get(ORG_CLAIM)? {
+        Value::String(org) if !org.is_empty() => Some(org.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}

@@ -1,0 +1,422 @@
+//! One CloudEvent as the store keeps it: validated, normalised and rendered once.
+//!
+//! Production parses each event with the CloudEvents .NET SDK, stores it as `jsonb` and writes it
+//! back with the SDK. [`Event::from_json`] applies the same rules once, at insert, so serving a
+//! page is a concatenation of ready bytes.
+
+mod source;
+mod time;
+
+use std::fmt;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+mod parts;
+mod published;
+
+pub(crate) use parts::{AppEventParts, render_app_parts};
+pub use published::{AppEventRequest, PublishRejection};
+pub(crate) use source::{ReadAccess, absolute_path, app_resource, parse_app_source};
+pub(crate) use time::{earliest, latest, shift};
+pub(crate) use time::{format_event_time, format_rfc3339, parse_event_time, truncate_to_ticks};
+
+use crate::domain::json;
+
+/// A validated, normalised event with its JSON rendered in production's property order.
+#[derive(Debug, Clone)]
+pub struct Event {
+    id: Text,
+    source: Text,
+    event_type: Text,
+    subject: Option<Text>,
+    alternative_subject: Option<Text>,
+    time: DateTime<Utc>,
+    resource: Option<Text>,
+    read_access: ReadAccess,
+    json: Bytes,
+}
+
+/// An attribute's value. Where the rendered JSON holds it unescaped (nearly always), it is
+/// read back from there, so an event costs one allocation for its text instead of seven —
+/// with a million events in a store, that is most of the memory and the time to load them.
+#[derive(Debug, Clone)]
+enum Text {
+    Span { start: u32, end: u32 },
+    Owned(Box<str>),
+}
+
+impl Text {
+    fn get<'a>(&'a self, json: &'a [u8]) -> &'a str {
+        match self {
+            Text::Span { start, end } => json
+                .get(*start as usize..*end as usize)
+                .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                .unwrap_or_default(),
+            Text::Owned(text) => text,
+        }
+    }
+}
+
+/// Writes `value` as a JSON string into `out` and says where to find it again.
+fn write_text(out: &mut Vec<u8>, value: &str) -> Text {
+    let start = out.len() + 1;
+    let as_is = json::write_str(out, value);
+    let end = out.len() - 1;
+    match (as_is, u32::try_from(start), u32::try_from(end)) {
+        (true, Ok(start), Ok(end)) => Text::Span { start, end },
+        _ => Text::Owned(value.into()),
+    }
+}
+
+/// The values [`Event`] keeps, as `render` found them.
+#[derive(Debug, Default)]
+struct Texts {
+    id: Option<Text>,
+    source: Option<Text>,
+    event_type: Option<Text>,
+    subject: Option<Text>,
+    alternative_subject: Option<Text>,
+    resource: Option<Text>,
+}
+
+impl Texts {
+    fn slot(&mut self, attribute: &str) -> Option<&mut Option<Text>> {
+        Some(match attribute {
+            "id" => &mut self.id,
+            "source" => &mut self.source,
+            "type" => &mut self.event_type,
+            "subject" => &mut self.subject,
+            "alternativesubject" => &mut self.alternative_subject,
+            "resource" => &mut self.resource,
+            _ => return None,
+        })
+    }
+}
+
+/// Why a JSON value is not an event the store accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventError {
+    /// The value is not a JSON object.
+    NotAnObject,
+    /// A required attribute is absent (or `null`, which CloudEvents reads as absent).
+    Missing(&'static str),
+    /// An attribute has a JSON type the CloudEvents SDK does not accept for it.
+    WrongType {
+        /// The attribute's name.
+        attribute: String,
+        /// The JSON type it must have, e.g. `a string`.
+        expected: &'static str,
+    },
+    /// `specversion` is not `1.0`.
+    UnsupportedSpecVersion(String),
+    /// `time` does not parse as RFC 3339.
+    BadTime(String),
+    /// An attribute name is not lower-case letters and digits, as CloudEvents requires.
+    BadAttributeName(String),
+}
+
+/// An event handed to the builder or to [`MockServer::publish`](crate::MockServer::publish)
+/// that the store refuses: which one, and why. Nothing of that batch is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidEvent {
+    /// Its position in what was given, from 0.
+    pub index: usize,
+    /// What is wrong with it.
+    pub error: EventError,
+}
+
+impl fmt::Display for InvalidEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "event {}: {}; nothing was stored",
+            self.index, self.error
+        )
+    }
+}
+
+impl std::error::Error for InvalidEvent {}
+
+impl Event {
+    /// Each of `values` as an event, or the first that is not one.
+    pub(crate) fn all_from_json(
+        values: impl IntoIterator<Item = Value>,
+    ) -> Result<Vec<Event>, InvalidEvent> {
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(index, value)| {
+                Event::from_json(value).map_err(|error| InvalidEvent { index, error })
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for EventError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventError::NotAnObject => write!(f, "an event must be a JSON object"),
+            EventError::Missing(name) => write!(f, "required attribute `{name}` is missing"),
+            EventError::WrongType {
+                attribute,
+                expected,
+            } => {
+                write!(f, "attribute `{attribute}` must be {expected}")
+            }
+            EventError::UnsupportedSpecVersion(v) => {
+                write!(f, "`specversion` is {v:?}; only \"1.0\" is supported")
+            }
+            EventError::BadTime(reason) => f.write_str(reason),
+            EventError::BadAttributeName(name) => write!(
+                f,
+                "attribute name {name:?} is not allowed: CloudEvents names are lower-case letters and digits"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EventError {}
+
+/// Attributes that carry the payload and are written last, after all others.
+const DATA_ATTRIBUTES: [&str; 2] = ["data", "data_base64"];
+
+impl Event {
+    /// Validates a CloudEvent in structured JSON form and normalises it as production would
+    /// store it: `time` in UTC at 100 ns precision, `resource` and `resourceinstance` derived
+    /// from an instance `source` when absent.
+    ///
+    /// ```
+    /// use altinn_events_mock::Event;
+    ///
+    /// let event = Event::from_json(serde_json::json!({
+    ///     "specversion": "1.0",
+    ///     "id": "cf7577ad-7ae6-498f-bc48-0704bd895b41",
+    ///     "type": "app.instance.created",
+    ///     "source": "https://ttd.apps.at22.altinn.cloud/ttd/apps-test/instances/50019855/f21e491f-f862-4776-b81f-725657ef0a18",
+    ///     "subject": "/party/50019855",
+    ///     "time": "2023-02-16T19:02:11.0276259+01:00",
+    /// }))?;
+    /// assert_eq!(event.resource(), Some("urn:altinn:resource:app_ttd_apps-test"));
+    /// assert!(event.json().starts_with(r#"{"specversion":"1.0","id":"cf7577ad"#));
+    /// assert!(event.json().contains(r#""time":"2023-02-16T18:02:11.0276259Z""#));
+    /// # Ok::<(), altinn_events_mock::EventError>(())
+    /// ```
+    pub fn from_json(value: Value) -> Result<Event, EventError> {
+        let Value::Object(mut attributes) = value else {
+            return Err(EventError::NotAnObject);
+        };
+        // CloudEvents reads a null attribute as an absent one.
+        attributes.retain(|_, v| !v.is_null());
+        check_attribute_names(&attributes)?;
+
+        let spec_version = required_string(&attributes, "specversion")?;
+        if spec_version != "1.0" {
+            return Err(EventError::UnsupportedSpecVersion(spec_version.to_owned()));
+        }
+        required_string(&attributes, "id")?;
+        let source = required_string(&attributes, "source")?.to_owned();
+        required_string(&attributes, "type")?;
+        let time_text = required_string(&attributes, "time")?;
+        let time = parse_event_time(time_text).map_err(EventError::BadTime)?;
+        let subject = optional_string(&attributes, "subject")?.map(str::to_owned);
+        optional_string(&attributes, "alternativesubject")?;
+        for (name, value) in &attributes {
+            check_attribute_type(name, value)?;
+        }
+
+        attributes.insert("time".into(), Value::String(format_event_time(time)));
+        if let Some(app) = parse_app_source(&source) {
+            if !attributes.contains_key("resource") {
+                attributes.insert("resource".into(), Value::String(app.resource()));
+            }
+            if !attributes.contains_key("resourceinstance") {
+                attributes.insert(
+                    "resourceinstance".into(),
+                    Value::String(app.resource_instance()),
+                );
+            }
+        }
+        optional_string(&attributes, "resource")?;
+        let read_access = ReadAccess::of(&source, subject.as_deref());
+        let (json, texts) = render(&attributes);
+        let required = |text: Option<Text>, name: &str| {
+            text.unwrap_or_else(|| Text::Owned(required_text(&attributes, name)))
+        };
+        Ok(Event {
+            id: required(texts.id, "id"),
+            source: required(texts.source, "source"),
+            event_type: required(texts.event_type, "type"),
+            subject: texts.subject,
+            alternative_subject: texts.alternative_subject,
+            time,
+            resource: texts.resource,
+            read_access,
+            json,
+        })
+    }
+
+    /// The event's `id`.
+    pub fn id(&self) -> &str {
+        self.id.get(&self.json)
+    }
+
+    /// The event's `source`.
+    pub fn source(&self) -> &str {
+        self.source.get(&self.json)
+    }
+
+    /// The event's `type`.
+    pub fn event_type(&self) -> &str {
+        self.event_type.get(&self.json)
+    }
+
+    /// The event's `subject`, e.g. `/party/50019855`.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_ref().map(|text| text.get(&self.json))
+    }
+
+    /// The event's `alternativesubject`, e.g. `/person/16035001577`.
+    pub fn alternative_subject(&self) -> Option<&str> {
+        self.alternative_subject
+            .as_ref()
+            .map(|text| text.get(&self.json))
+    }
+
+    /// The event's `time`, in UTC at .NET's 100 ns precision.
+    pub fn time(&self) -> DateTime<Utc> {
+        self.time
+    }
+
+    /// The event's `resource`, given or derived from its source.
+    pub fn resource(&self) -> Option<&str> {
+        self.resource.as_ref().map(|text| text.get(&self.json))
+    }
+
+    /// Who production's authorization filter lets read this event.
+    pub fn read_access(&self) -> &ReadAccess {
+        &self.read_access
+    }
+
+    /// The event exactly as a query response writes it.
+    pub fn json(&self) -> &str {
+        // Rendering writes ASCII only (see `json::write_str`).
+        std::str::from_utf8(&self.json).unwrap_or_default()
+    }
+
+    /// The rendered JSON as shared bytes, for building response bodies without copying.
+    pub fn json_bytes(&self) -> &Bytes {
+        &self.json
+    }
+}
+
+fn check_attribute_names(attributes: &Map<String, Value>) -> Result<(), EventError> {
+    let valid = |name: &str| {
+        DATA_ATTRIBUTES.contains(&name)
+            || (!name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+    };
+    match attributes.keys().find(|name| !valid(name)) {
+        Some(name) => Err(EventError::BadAttributeName(name.clone())),
+        None => Ok(()),
+    }
+}
+
+/// The SDK accepts strings, integers and booleans for context attributes; `data` may be anything.
+fn check_attribute_type(name: &str, value: &Value) -> Result<(), EventError> {
+    let accepted = match name {
+        "data" => true,
+        "data_base64" => value.is_string(),
+        _ => value.is_string() || value.is_boolean() || value.as_i64().is_some_and(fits_int32),
+    };
+    if accepted {
+        return Ok(());
+    }
+    let expected = if name == "data_base64" {
+        "a string"
+    } else {
+        "a string, a 32-bit integer or a boolean"
+    };
+    Err(EventError::WrongType {
+        attribute: name.to_owned(),
+        expected,
+    })
+}
+
+fn fits_int32(n: i64) -> bool {
+    i32::try_from(n).is_ok()
+}
+
+fn required_string<'a>(
+    attributes: &'a Map<String, Value>,
+    name: &'static str,
+) -> Result<&'a str, EventError> {
+    match optional_string(attributes, name)? {
+        Some(value) if !value.is_empty() => Ok(value),
+        _ => Err(EventError::Missing(name)),
+    }
+}
+
+fn optional_string<'a>(
+    attributes: &'a Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a str>, EventError> {
+    match attributes.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(EventError::WrongType {
+            attribute: name.to_owned(),
+            expected: "a string",
+        }),
+    }
+}
+
+/// `specversion` first, then the other attributes in `jsonb` key order, the payload last: the
+/// order the SDK writes an event it read back from `jsonb`.
+fn render(attributes: &Map<String, Value>) -> (Bytes, Texts) {
+    let mut names: Vec<&String> = attributes
+        .keys()
+        .filter(|name| *name != "specversion" && !DATA_ATTRIBUTES.contains(&name.as_str()))
+        .collect();
+    names.sort_by(|a, b| json::jsonb_key_order(a, b));
+    let ordered = std::iter::once("specversion")
+        .chain(names.into_iter().map(String::as_str))
+        .chain(DATA_ATTRIBUTES);
+
+    let mut out = Vec::with_capacity(512);
+    let mut texts = Texts::default();
+    out.push(b'{');
+    let mut first = true;
+    for name in ordered {
+        let Some(value) = attributes.get(name) else {
+            continue;
+        };
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        json::write_str(&mut out, name);
+        out.push(b':');
+        match (texts.slot(name), value) {
+            (Some(slot), Value::String(text)) => *slot = Some(write_text(&mut out, text)),
+            _ => json::write_value(&mut out, value),
+        }
+    }
+    out.push(b'}');
+    (Bytes::from(out), texts)
+}
+
+/// A required attribute's text (validated before rendering, so never missing here).
+fn required_text(attributes: &Map<String, Value>, name: &str) -> Box<str> {
+    attributes
+        .get(name)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .into()
+}
+
+#[cfg(test)]
+mod tests;

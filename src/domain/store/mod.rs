@@ -1,0 +1,280 @@
+//! The ordered, append-only, in-memory event store.
+//!
+//! Sequence numbers start at 1 in registration order, as production's `sequenceno`. Indexes
+//! keep every page away from a scan of the whole store: id → sequence numbers, and per resource
+//! (and per resource + subject) the ordered sequence numbers, where `after` and the visibility
+//! cut are found by binary search. Plain data: the core keeps it behind a `std` lock that
+//! readers hold only to copy out a page.
+
+mod party;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+pub use party::Party;
+pub(crate) use party::{PartyIdentifier, PartyRegister};
+
+use crate::domain::event::Event;
+
+/// When an event was registered, for production's visibility lag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Registration {
+    /// Loaded before the server started: always older than any lag.
+    BeforeStart,
+    /// Registered at this time on the server clock.
+    At(DateTime<Utc>),
+}
+
+/// An event with the sequence number and registration time the store gave it; cheap to
+/// clone (the event is shared).
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    /// Position in registration order, from 1.
+    pub sequence_number: u64,
+    /// When the event was registered.
+    pub registered: Registration,
+    /// The event (shared with the startup data it may have come from).
+    pub event: Arc<Event>,
+}
+
+/// What a page is drawn from: production's `getappevents` before its `LIMIT`.
+#[derive(Debug, Clone)]
+pub(crate) struct Scan<'a> {
+    /// The resource every event must carry.
+    pub(crate) resource: &'a str,
+    /// The subject every event must carry, when a party was selected.
+    pub(crate) subject: Option<&'a str>,
+    /// Start after the first event with this id (any resource); an unknown id starts at the
+    /// beginning.
+    pub(crate) after: Option<&'a str>,
+    /// Hide events registered after this instant, unless none was registered before it;
+    /// `None` hides nothing (no visibility lag).
+    pub(crate) registered_by: Option<DateTime<Utc>>,
+    /// The most events to return.
+    pub(crate) limit: usize,
+}
+
+/// The events, their indexes and the party register.
+#[derive(Debug, Default)]
+pub(crate) struct EventStore {
+    events: Vec<StoredEvent>,
+    /// The first sequence number of each id; production's `after` looks up this one.
+    first_by_id: HashMap<String, u64>,
+    /// Later sequence numbers of ids stored more than once (with another source): rare, so
+    /// kept apart to spare every other id a vector.
+    later_by_id: HashMap<String, Vec<u64>>,
+    by_resource: HashMap<String, ResourceIndex>,
+    /// Whether registration times never go down, so the visibility cut is a binary search.
+    registration_ordered: bool,
+    parties: PartyRegister,
+}
+
+#[derive(Debug, Default)]
+struct ResourceIndex {
+    all: Vec<u64>,
+    by_subject: HashMap<String, Vec<u64>>,
+}
+
+impl EventStore {
+    /// A store holding `parties`, then `events` registered before the start.
+    pub(crate) fn with_startup(events: &[Arc<Event>], parties: &[Party]) -> EventStore {
+        let mut store = EventStore::default();
+        store.add_parties(parties);
+        store.reserve(events.len());
+        for event in events {
+            store.append(Arc::clone(event), Registration::BeforeStart);
+        }
+        store
+    }
+
+    /// Appends `events` in order, registered `registered`. Returns each event's sequence
+    /// number, or `None` where the same `id` + `source` was already stored (a silent no-op,
+    /// as in production).
+    pub(crate) fn append_all(
+        &mut self,
+        events: impl IntoIterator<Item = Arc<Event>>,
+        registered: Registration,
+    ) -> Vec<Option<u64>> {
+        events
+            .into_iter()
+            .map(|event| self.append(event, registered))
+            .collect()
+    }
+
+    /// Registers parties explicitly (a fixture's `parties`); they win over learned ones.
+    pub(crate) fn add_parties(&mut self, parties: &[Party]) {
+        for party in parties {
+            self.parties.insert(party.clone());
+        }
+    }
+
+    /// The party id the register knows for `identifier`.
+    pub(crate) fn lookup_party(&self, identifier: &PartyIdentifier) -> Option<u32> {
+        self.parties.lookup(identifier)
+    }
+
+    /// How many events are stored.
+    pub(crate) fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// All stored events in sequence order.
+    pub(crate) fn events(&self) -> &[StoredEvent] {
+        &self.events
+    }
+
+    /// Removes every event and what was learned from them; explicit parties stay.
+    pub(crate) fn clear(&mut self) {
+        let mut parties = std::mem::take(&mut self.parties);
+        parties.forget_learned();
+        *self = EventStore {
+            parties,
+            ..EventStore::default()
+        };
+    }
+
+    /// The events `scan` selects that `keep` accepts, in sequence order, at most `scan.limit`.
+    pub(crate) fn scan(
+        &self,
+        scan: &Scan<'_>,
+        mut keep: impl FnMut(&Event) -> bool,
+    ) -> Vec<StoredEvent> {
+        let Some(candidates) = self.candidates(scan.resource, scan.subject) else {
+            return Vec::new();
+        };
+        let start = match scan.after {
+            Some(id) => {
+                let first = self.first_sequence_number(id).unwrap_or(0);
+                candidates.partition_point(|&seq| seq <= first)
+            }
+            None => 0,
+        };
+        let end = match scan.registered_by.and_then(|by| self.visibility_cut(by)) {
+            Some(cut) => candidates.partition_point(|&seq| seq <= cut),
+            None => candidates.len(),
+        };
+        let mut page = Vec::new();
+        for &seq in candidates.get(start..end).unwrap_or_default() {
+            if page.len() >= scan.limit {
+                break;
+            }
+            let Some(stored) = self.get(seq) else {
+                continue;
+            };
+            if keep(&stored.event) {
+                page.push(stored.clone());
+            }
+        }
+        page
+    }
+
+    fn append(&mut self, event: Arc<Event>, registered: Registration) -> Option<u64> {
+        let first = self.first_by_id.get(event.id()).copied();
+        let later = self
+            .later_by_id
+            .get(event.id())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let already_stored = first
+            .into_iter()
+            .chain(later.iter().copied())
+            .filter_map(|seq| self.get(seq))
+            .any(|stored| stored.event.source() == event.source());
+        if already_stored {
+            return None;
+        }
+
+        let sequence_number = self.events.len() as u64 + 1;
+        if let Some(last) = self.events.last() {
+            if registered < last.registered {
+                self.registration_ordered = false;
+            }
+        } else {
+            self.registration_ordered = true;
+        }
+        self.parties
+            .learn(event.subject(), event.alternative_subject());
+        if first.is_none() {
+            self.first_by_id
+                .insert(event.id().to_owned(), sequence_number);
+        } else {
+            push_under(&mut self.later_by_id, event.id(), sequence_number);
+        }
+        if let Some(resource) = event.resource() {
+            // Look up before inserting, so a key is only copied the first time it is seen.
+            if !self.by_resource.contains_key(resource) {
+                self.by_resource
+                    .insert(resource.to_owned(), ResourceIndex::default());
+            }
+            if let Some(index) = self.by_resource.get_mut(resource) {
+                index.all.push(sequence_number);
+                if let Some(subject) = event.subject() {
+                    push_under(&mut index.by_subject, subject, sequence_number);
+                }
+            }
+        }
+        self.events.push(StoredEvent {
+            sequence_number,
+            registered,
+            event,
+        });
+        Some(sequence_number)
+    }
+
+    /// Makes room for `additional` events at once instead of growing step by step.
+    fn reserve(&mut self, additional: usize) {
+        self.events.reserve(additional);
+        self.first_by_id.reserve(additional);
+    }
+
+    fn get(&self, sequence_number: u64) -> Option<&StoredEvent> {
+        let index = usize::try_from(sequence_number.checked_sub(1)?).ok()?;
+        self.events.get(index)
+    }
+
+    fn candidates(&self, resource: &str, subject: Option<&str>) -> Option<&[u64]> {
+        let index = self.by_resource.get(resource)?;
+        match subject {
+            Some(subject) => index.by_subject.get(subject).map(Vec::as_slice),
+            None => Some(&index.all),
+        }
+    }
+
+    fn first_sequence_number(&self, id: &str) -> Option<u64> {
+        self.first_by_id.get(id).copied()
+    }
+
+    /// Production's cut: the greatest sequence number registered at or before `registered_by`;
+    /// `None` (no cut at all) when no event is that old — a quirk reproduced on purpose.
+    fn visibility_cut(&self, registered_by: DateTime<Utc>) -> Option<u64> {
+        let old_enough = |stored: &StoredEvent| match stored.registered {
+            Registration::BeforeStart => true,
+            Registration::At(time) => time <= registered_by,
+        };
+        if self.registration_ordered {
+            let count = self.events.partition_point(old_enough);
+            (count > 0).then_some(count as u64)
+        } else {
+            self.events
+                .iter()
+                .rev()
+                .find(|stored| old_enough(stored))
+                .map(|stored| stored.sequence_number)
+        }
+    }
+}
+
+/// Appends `sequence_number` to the list under `key`, copying the key only when it is new.
+fn push_under(map: &mut HashMap<String, Vec<u64>>, key: &str, sequence_number: u64) {
+    match map.get_mut(key) {
+        Some(list) => list.push(sequence_number),
+        None => {
+            map.insert(key.to_owned(), vec![sequence_number]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,171 @@
+use chrono::TimeZone;
+use serde_json::json;
+
+use super::*;
+
+const RESOURCE: &str = "urn:altinn:resource:app_ttd_apps-test";
+
+fn event(id: &str, party: u32) -> Event {
+    Event::from_json(json!({
+        "specversion": "1.0",
+        "id": id,
+        "type": "app.instance.created",
+        "source": format!("https://ttd.apps.altinn.no/ttd/apps-test/instances/{party}/0b4b4c4e-0000-4000-8000-000000000000"),
+        "subject": format!("/party/{party}"),
+        "time": "2023-02-16T18:00:00Z",
+    }))
+    .unwrap()
+}
+
+fn at(second: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, second).unwrap()
+}
+
+fn scan(resource: &str) -> Scan<'_> {
+    Scan {
+        resource,
+        subject: None,
+        after: None,
+        registered_by: Some(at(59)),
+        limit: 100,
+    }
+}
+
+fn arc(events: Vec<Event>) -> Vec<Arc<Event>> {
+    events.into_iter().map(Arc::new).collect()
+}
+
+fn ids(page: &[StoredEvent]) -> Vec<&str> {
+    page.iter().map(|stored| stored.event.id()).collect()
+}
+
+#[test]
+fn numbers_events_from_one_and_ignores_repeated_id_and_source() {
+    let mut store = EventStore::default();
+    let seqs = store.append_all(
+        arc(vec![event("a", 1), event("b", 1), event("a", 1)]),
+        Registration::BeforeStart,
+    );
+    assert_eq!(seqs, vec![Some(1), Some(2), None]);
+    assert_eq!(store.len(), 2);
+}
+
+#[test]
+fn the_same_id_from_another_source_is_a_new_event() {
+    let mut store = EventStore::default();
+    let seqs = store.append_all(
+        arc(vec![event("a", 1), event("a", 2)]),
+        Registration::BeforeStart,
+    );
+    assert_eq!(seqs, vec![Some(1), Some(2)]);
+}
+
+#[test]
+fn after_starts_behind_the_first_event_with_that_id_and_unknown_ids_start_at_the_beginning() {
+    let mut store = EventStore::default();
+    store.append_all(
+        arc(vec![event("a", 1), event("b", 2), event("c", 1)]),
+        Registration::BeforeStart,
+    );
+    let mut query = scan(RESOURCE);
+    query.after = Some("a");
+    assert_eq!(ids(&store.scan(&query, |_| true)), ["b", "c"]);
+    query.after = Some("nope");
+    assert_eq!(ids(&store.scan(&query, |_| true)), ["a", "b", "c"]);
+}
+
+#[test]
+fn selects_by_subject_and_resource() {
+    let mut store = EventStore::default();
+    store.append_all(
+        arc(vec![event("a", 1), event("b", 2), event("c", 1)]),
+        Registration::BeforeStart,
+    );
+    let mut query = scan(RESOURCE);
+    query.subject = Some("/party/1");
+    assert_eq!(ids(&store.scan(&query, |_| true)), ["a", "c"]);
+    assert!(
+        store
+            .scan(&scan("urn:altinn:resource:app_ttd_other"), |_| true)
+            .is_empty()
+    );
+}
+
+#[test]
+fn limit_applies_to_kept_events() {
+    let mut store = EventStore::default();
+    store.append_all(
+        arc(vec![event("a", 1), event("b", 2), event("c", 1)]),
+        Registration::BeforeStart,
+    );
+    let mut query = scan(RESOURCE);
+    query.limit = 1;
+    assert_eq!(ids(&store.scan(&query, |e| e.id() != "a")), ["b"]);
+}
+
+#[test]
+fn hides_events_registered_after_the_cut() {
+    let mut store = EventStore::default();
+    store.append_all(arc(vec![event("a", 1)]), Registration::At(at(10)));
+    store.append_all(arc(vec![event("b", 1)]), Registration::At(at(20)));
+    let mut query = scan(RESOURCE);
+    query.registered_by = Some(at(15));
+    assert_eq!(ids(&store.scan(&query, |_| true)), ["a"]);
+    query.registered_by = None;
+    assert_eq!(
+        ids(&store.scan(&query, |_| true)),
+        ["a", "b"],
+        "no lag hides nothing"
+    );
+}
+
+#[test]
+fn no_cut_at_all_when_no_event_is_old_enough() {
+    let mut store = EventStore::default();
+    store.append_all(
+        arc(vec![event("a", 1), event("b", 1)]),
+        Registration::At(at(20)),
+    );
+    let mut query = scan(RESOURCE);
+    query.registered_by = Some(at(5));
+    assert_eq!(ids(&store.scan(&query, |_| true)), ["a", "b"]);
+}
+
+#[test]
+fn the_cut_is_right_when_the_clock_went_backwards() {
+    let mut store = EventStore::default();
+    store.append_all(arc(vec![event("a", 1)]), Registration::At(at(30)));
+    store.append_all(arc(vec![event("b", 1)]), Registration::At(at(10)));
+    store.append_all(arc(vec![event("c", 1)]), Registration::At(at(40)));
+    let mut query = scan(RESOURCE);
+    query.registered_by = Some(at(15));
+    // The greatest sequence number registered by then is b's (2), so a and b show.
+    assert_eq!(ids(&store.scan(&query, |_| true)), ["a", "b"]);
+}
+
+#[test]
+fn startup_events_are_always_visible() {
+    let mut store = EventStore::default();
+    store.append_all(arc(vec![event("a", 1)]), Registration::BeforeStart);
+    store.append_all(arc(vec![event("b", 1)]), Registration::At(at(50)));
+    let mut query = scan(RESOURCE);
+    query.registered_by = Some(at(0));
+    assert_eq!(ids(&store.scan(&query, |_| true)), ["a"]);
+}
+
+#[test]
+fn learns_parties_and_forgets_them_on_clear() {
+    let mut store = EventStore::default();
+    let mut value = event("a", 7).json().to_owned();
+    value.insert_str(
+        value.len() - 1,
+        r#","alternativesubject":"/person/01038712345""#,
+    );
+    let with_person = Event::from_json(serde_json::from_str(&value).unwrap()).unwrap();
+    store.append_all(arc(vec![with_person]), Registration::BeforeStart);
+    let person = PartyIdentifier::Person("01038712345".into());
+    assert_eq!(store.lookup_party(&person), Some(7));
+    store.clear();
+    assert_eq!(store.lookup_party(&person), None);
+    assert_eq!(store.len(), 0);
+}

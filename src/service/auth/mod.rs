@@ -1,0 +1,182 @@
+//! Checking tokens as production does (spec §3): RS256 signed by a trusted key, `exp` and
+//! `nbf` with zero clock skew, neither issuer, audience nor scope — with two relaxed modes for
+//! local work, and a memory of good signatures, since checking one costs far more than
+//! answering a page and a client sends the same token for its whole session.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
+use serde_json::{Map, Value};
+
+use crate::domain::auth::{
+    AuthMode, Caller, TEST_PUBLIC_KEY_PEM, TEST_SIGNING_KEY_PEM, TokenError, TokenRequest,
+    Unauthenticated, org_claim, timestamp, unverified_claims,
+};
+
+/// A PEM public key that is not an RSA public key: which one (from 1, in the order given) and
+/// why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KeyError {
+    pub(crate) index: usize,
+    pub(crate) reason: String,
+}
+
+/// Checks tokens and mints them with the built-in test key.
+#[derive(Clone)]
+pub(crate) struct Authenticator {
+    mode: AuthMode,
+    trusted_keys: Vec<DecodingKey>,
+    signing_key: EncodingKey,
+    validation: Validation,
+    verified: Arc<Mutex<HashMap<String, Arc<VerifiedToken>>>>,
+}
+
+/// What a signature check established about a token. Checking an RSA signature costs far more
+/// than answering a page, and a client sends the same token for its whole session, so strict
+/// mode remembers each good signature and re-checks only the lifetime, which can change.
+#[derive(Debug)]
+struct VerifiedToken {
+    claims: Map<String, Value>,
+    exp: i64,
+    nbf: Option<i64>,
+}
+
+/// Tokens remembered at most; the memory is simply emptied when it is full.
+const VERIFIED_TOKENS_KEPT: usize = 4096;
+
+impl fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authenticator")
+            .field("mode", &self.mode)
+            .field("trusted_keys", &self.trusted_keys.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Authenticator {
+    /// An authenticator in `mode` that trusts the built-in test key and each PEM public key
+    /// (SPKI `BEGIN PUBLIC KEY` or PKCS#1 `BEGIN RSA PUBLIC KEY`) in `extra_public_keys`.
+    pub(crate) fn new(
+        mode: AuthMode,
+        extra_public_keys: &[String],
+    ) -> Result<Authenticator, KeyError> {
+        let refused = |index: usize, e: jsonwebtoken::errors::Error| KeyError {
+            index,
+            reason: format!(
+                "not an RSA public key in PEM form ({e}); for a certificate, extract its key with `openssl x509 -pubkey -noout -in CERT`"
+            ),
+        };
+        // The built-in keys are checked in by the project; they are key 0.
+        let builtin =
+            DecodingKey::from_rsa_pem(TEST_PUBLIC_KEY_PEM.as_bytes()).map_err(|e| refused(0, e))?;
+        let mut trusted_keys = vec![builtin];
+        for (i, pem) in extra_public_keys.iter().enumerate() {
+            let key = DecodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| refused(i + 1, e))?;
+            trusted_keys.push(key);
+        }
+        let signing_key = EncodingKey::from_rsa_pem(TEST_SIGNING_KEY_PEM.as_bytes())
+            .map_err(|e| refused(0, e))?;
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.leeway = 0;
+        validation.validate_nbf = true;
+        validation.validate_aud = false;
+        Ok(Authenticator {
+            mode,
+            trusted_keys,
+            signing_key,
+            validation,
+            verified: Arc::default(),
+        })
+    }
+
+    /// The mode this authenticator runs in.
+    pub(crate) fn mode(&self) -> AuthMode {
+        self.mode
+    }
+
+    /// Decides who is calling from the request's token (see `http::credentials`).
+    pub(crate) fn authenticate(&self, token: Option<&str>) -> Result<Caller, Unauthenticated> {
+        let org = match (self.mode, token) {
+            (AuthMode::Strict, Some(token)) => self.verified_org(token),
+            (AuthMode::Lenient | AuthMode::Off, Some(token)) => {
+                unverified_claims(token).map(|claims| org_claim(&claims))
+            }
+            (_, None) => None,
+        };
+        match (self.mode, org) {
+            (_, Some(org)) => Ok(Caller::Token { org }),
+            (AuthMode::Off, None) => Ok(Caller::RouteOrg),
+            (_, None) => Err(Unauthenticated),
+        }
+    }
+
+    /// The org claim of a token signed by a trusted key and within its lifetime (zero
+    /// leeway), or `None` for a token that fails either check.
+    fn verified_org(&self, token: &str) -> Option<Option<String>> {
+        self.verified_claims(token)
+            .map(|known| org_claim(&known.claims))
+    }
+
+    /// Checks a `PlatformAccessToken` as strictly as `strict` checks tokens and returns what
+    /// production keeps of it: `{issuer}/{urn:altinn:app}`, e.g. `ttd/apps-test`.
+    pub(crate) fn verify_access_token(&self, token: &str) -> Option<String> {
+        let known = self.verified_claims(token)?;
+        let text = |name: &str| {
+            known
+                .claims
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Some(format!("{}/{}", text("iss"), text("urn:altinn:app")))
+    }
+
+    /// The claims of a token signed by a trusted key and within its lifetime, from memory when
+    /// its signature was checked before.
+    fn verified_claims(&self, token: &str) -> Option<Arc<VerifiedToken>> {
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        let remembered = self
+            .verified
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(token)
+            .cloned();
+        if let Some(known) = remembered {
+            let alive = known.exp >= now && known.nbf.is_none_or(|nbf| nbf <= now);
+            return alive.then_some(known);
+        }
+        let claims = self.trusted_keys.iter().find_map(|key| {
+            jsonwebtoken::decode::<Map<String, Value>>(token, key, &self.validation)
+                .ok()
+                .map(|data| data.claims)
+        })?;
+        let known = Arc::new(VerifiedToken {
+            exp: claims.get("exp").and_then(timestamp)?,
+            nbf: claims.get("nbf").and_then(timestamp),
+            claims,
+        });
+        let mut verified = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
+        if verified.len() >= VERIFIED_TOKENS_KEPT {
+            verified.clear();
+        }
+        verified.insert(token.to_owned(), Arc::clone(&known));
+        Some(known)
+    }
+
+    /// Mints a token this server accepts in every mode.
+    pub(crate) fn mint(&self, request: &TokenRequest) -> Result<String, TokenError> {
+        request.mint(&self.signing_key)
+    }
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "public key #{}: {}", self.index, self.reason)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,247 @@
+//! The core: one [`MockService`] per server owns every piece of mutable state — the store,
+//! the clock, the journal, the fault rules, the live feed, the token memory — behind private
+//! fields, and offers verbs that keep its invariants in one place (a reset restores all of it
+//! at once; deleting every event restarts the live feed; an event is registered at the
+//! clock's now under the store's lock).
+//!
+//! The faces (`http`, `mock_server`, `cli`) call these verbs and render what comes back; they
+//! never reach a field. The rules themselves are the domain's (`crate::domain`); this layer
+//! only holds state, takes locks (never across an `.await`) and runs background tasks on the
+//! server's runtime.
+
+mod auth;
+mod clock;
+mod error;
+mod faults;
+mod journal;
+mod live;
+mod settings;
+
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+pub use error::StartError;
+pub(crate) use faults::FaultId;
+pub use journal::JournalEntry;
+pub(crate) use journal::{DEFAULT_JOURNAL_CAP, RecordedRequest};
+pub use live::{LiveError, LiveStatus};
+pub(crate) use settings::Settings;
+
+use crate::domain::auth::{AuthMode, Caller, TokenError, TokenRequest, Unauthenticated};
+use crate::domain::event::{AppEventRequest, Event, PublishRejection, shift};
+use crate::domain::fixtures::Fixtures;
+use crate::domain::query::{BoundQuery, EventQuery, QueryError};
+use crate::domain::store::{EventStore, Party, Registration, StoredEvent};
+use crate::domain::units::Rate;
+use auth::Authenticator;
+use clock::Clock;
+use journal::Journal;
+use live::LiveFeed;
+
+/// One fake Altinn Events: all of a server's state, and the verbs that change it.
+#[derive(Debug)]
+pub(crate) struct MockService {
+    store: RwLock<EventStore>,
+    /// What the server started with, which a reset restores.
+    startup: Startup,
+    clock: Clock,
+    /// Production's visibility lag; zero hides nothing.
+    visibility_lag: TimeDelta,
+    auth: Authenticator,
+    journal: Journal,
+    faults: faults::Faults,
+    live: LiveFeed,
+    /// Where background work (the live feed, waits) runs: the server's own runtime.
+    runtime: tokio::runtime::Handle,
+    /// Handed to background tasks, which must not keep a stopped server alive.
+    this: Weak<MockService>,
+}
+
+/// The events and parties a server started with.
+#[derive(Debug, Default)]
+struct Startup {
+    events: Vec<Arc<Event>>,
+    parties: Vec<Party>,
+}
+
+impl MockService {
+    fn read_store(&self) -> RwLockReadGuard<'_, EventStore> {
+        // A poisoned lock must not take the server down with it: every change to the store
+        // is a push or a whole replacement, so it stays consistent.
+        self.store.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write_store(&self) -> RwLockWriteGuard<'_, EventStore> {
+        self.store.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    // ---- events ----
+
+    /// Stores `events` now, all under one lock so no reader sees half a batch and
+    /// registration times rise with sequence numbers. Returns each one's sequence number,
+    /// `None` where the same `id` + `source` was stored before (a no-op, as in production).
+    pub(crate) fn publish(&self, events: Vec<Event>) -> Vec<Option<u64>> {
+        let mut store = self.write_store();
+        let registered = Registration::At(self.clock.now());
+        store.append_all(events.into_iter().map(Arc::new), registered)
+    }
+
+    /// Registers the fixture's parties, then stores its events now, atomically.
+    pub(crate) fn publish_fixtures(&self, fixtures: Fixtures) -> Vec<Option<u64>> {
+        let mut store = self.write_store();
+        store.add_parties(&fixtures.parties);
+        let registered = Registration::At(self.clock.now());
+        store.append_all(fixtures.events.into_iter().map(Arc::new), registered)
+    }
+
+    /// Publishes as an app does: a new id, the clock's time, `resource` derived from the
+    /// source. Returns the id.
+    pub(crate) fn publish_app_event(
+        &self,
+        request: AppEventRequest,
+    ) -> Result<String, PublishRejection> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let event = request.into_event(&id, self.clock.now())?;
+        self.publish(vec![event]);
+        Ok(id)
+    }
+
+    /// Every stored event, in sequence order.
+    pub(crate) fn events(&self) -> Vec<StoredEvent> {
+        self.read_store().events().to_vec()
+    }
+
+    /// How many events are stored.
+    pub(crate) fn event_count(&self) -> usize {
+        self.read_store().len()
+    }
+
+    /// Removes every event (explicit parties stay); the live feed starts afresh, since no
+    /// instance it had open exists any more.
+    pub(crate) fn clear_events(&self) {
+        self.write_store().clear();
+        self.live.restart_fresh();
+    }
+
+    /// Back to how the server started: its startup events (renumbered from 1) and parties,
+    /// the live feed's generator as it was then (a running feed keeps running), an empty
+    /// journal, real time, and the startup fault rules with fresh counters and ids.
+    pub(crate) fn reset(&self) {
+        *self.write_store() = EventStore::with_startup(&self.startup.events, &self.startup.parties);
+        self.live.rewind();
+        self.journal.clear();
+        self.clock.reset();
+        self.faults.reset();
+    }
+
+    // ---- queries ----
+
+    /// A page of app `org`/`app`'s events for `caller_org`, as production selects it:
+    /// rules 1–9, the database's refusals, `LIMIT`, the visibility lag and the authorization
+    /// filter.
+    pub(crate) fn app_events(
+        &self,
+        (org, app): (&str, &str),
+        bound: &BoundQuery,
+        caller_org: &str,
+    ) -> Result<Vec<StoredEvent>, QueryError> {
+        // With no lag nothing is hidden, even events registered "after" a clock set back.
+        let registered_by =
+            (!self.visibility_lag.is_zero()).then(|| shift(self.clock.now(), -self.visibility_lag));
+        let store = self.read_store();
+        let query = EventQuery::plan(org, app, bound, &store)?;
+        query.run(&store, caller_org, registered_by)
+    }
+
+    // ---- tokens ----
+
+    /// Who is calling, from the request's token (none: `None`).
+    pub(crate) fn authenticate(&self, token: Option<&str>) -> Result<Caller, Unauthenticated> {
+        self.auth.authenticate(token)
+    }
+
+    /// A `PlatformAccessToken`'s `{org}/{app}`, if strict checks accept it.
+    pub(crate) fn verify_access_token(&self, token: &str) -> Option<String> {
+        self.auth.verify_access_token(token)
+    }
+
+    /// A token this server accepts in every mode.
+    pub(crate) fn mint(&self, request: &TokenRequest) -> Result<String, TokenError> {
+        self.auth.mint(request)
+    }
+
+    /// How tokens are checked.
+    pub(crate) fn auth_mode(&self) -> AuthMode {
+        self.auth.mode()
+    }
+
+    // ---- the clock ----
+
+    /// The server clock's now.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Moves the clock by `by` (back for a negative one); it keeps running from there.
+    pub(crate) fn advance_clock(&self, by: TimeDelta) {
+        self.clock.advance(by);
+    }
+
+    /// Sets the clock to `now`, which must lie in years 1 to 9999 (what production can hold).
+    pub(crate) fn set_clock(&self, now: DateTime<Utc>) -> Result<(), ClockOutOfRange> {
+        if !(crate::domain::event::earliest()..=crate::domain::event::latest()).contains(&now) {
+            return Err(ClockOutOfRange(now));
+        }
+        self.clock.set(now);
+        Ok(())
+    }
+
+    // ---- the live feed ----
+
+    /// Starts the live feed at `rate`, or changes its rate.
+    pub(crate) fn start_live(&self, rate: Rate) -> Result<(), LiveError> {
+        self.live.start(rate, self.this.clone(), &self.runtime)
+    }
+
+    /// Stops the live feed; what it appended stays.
+    pub(crate) fn stop_live(&self) {
+        self.live.stop();
+    }
+
+    /// Whether the live feed runs, its rate, and how many events it appended.
+    pub(crate) fn live_status(&self) -> LiveStatus {
+        self.live.status()
+    }
+
+    /// One tick of the feed started as `epoch`: `count` events stamped and registered now.
+    fn append_live(&self, epoch: u64, count: u64) {
+        self.live.emit(
+            epoch,
+            count,
+            || self.clock.now(),
+            |events| {
+                self.publish(events);
+            },
+        );
+    }
+
+    /// The server is shutting down: no background work runs past it or starts again.
+    pub(crate) fn close(&self) {
+        self.live.close();
+    }
+}
+
+/// A clock setting outside years 1 to 9999.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ClockOutOfRange(pub(crate) DateTime<Utc>);
+
+impl std::fmt::Display for ClockOutOfRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is outside what production can hold (years 1 to 9999)",
+            crate::domain::event::format_rfc3339(self.0)
+        )
+    }
+}

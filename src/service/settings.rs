@@ -1,0 +1,170 @@
+//! What a server's core is started with, and loading it: fixtures, the demo data, generated
+//! events and keys are all read and checked before anything listens.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+
+use super::auth::Authenticator;
+use super::clock::Clock;
+use super::error::StartError;
+use super::faults::Faults;
+use super::journal::Journal;
+use super::live::LiveFeed;
+use super::{DEFAULT_JOURNAL_CAP, MockService, Startup};
+use crate::domain::auth::AuthMode;
+use crate::domain::event::Event;
+use crate::domain::faults::{FaultRule, FaultSet};
+use crate::domain::fixtures;
+use crate::domain::generate::{Generator, GeneratorOptions};
+use crate::domain::store::{EventStore, Party};
+use crate::domain::units::Rate;
+
+/// Everything the core is started with. The builder is the only thing that fills it in.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    /// Fixture files or folders, loaded in order.
+    pub(crate) fixtures: Vec<PathBuf>,
+    /// Load the built-in demo data set first.
+    pub(crate) demo: bool,
+    /// Events to load after the fixtures.
+    pub(crate) events: Vec<Event>,
+    /// Explicit party register entries, added after the fixtures'.
+    pub(crate) parties: Vec<Party>,
+    /// How many synthetic events to generate after the other events.
+    pub(crate) generate: usize,
+    /// How the generator makes them (and the live feed's events); its seed also seeds the
+    /// fault rules' draws.
+    pub(crate) generator: GeneratorOptions,
+    /// How tokens are checked.
+    pub(crate) auth: AuthMode,
+    /// PEM public keys whose tokens `strict` also accepts.
+    pub(crate) jwt_public_keys: Vec<String>,
+    /// Production's visibility lag (production: 30 s).
+    pub(crate) visibility_lag: Duration,
+    /// How many requests the journal keeps.
+    pub(crate) journal_cap: usize,
+    /// Append generated events at this rate from the start.
+    pub(crate) live: Option<Rate>,
+    /// Fault rules standing from the start, and again after each reset.
+    pub(crate) faults: Vec<FaultRule>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            fixtures: Vec::new(),
+            demo: false,
+            events: Vec::new(),
+            parties: Vec::new(),
+            generate: 0,
+            generator: GeneratorOptions::default(),
+            auth: AuthMode::Strict,
+            jwt_public_keys: Vec::new(),
+            visibility_lag: Duration::ZERO,
+            journal_cap: DEFAULT_JOURNAL_CAP,
+            live: None,
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// A core's data and settings, loaded and checked, not yet running.
+#[derive(Debug)]
+pub(crate) struct Loaded {
+    startup: Startup,
+    auth: Authenticator,
+    visibility_lag: TimeDelta,
+    journal_cap: usize,
+    live: LiveFeed,
+    live_at_start: Option<Rate>,
+    faults: FaultSet,
+}
+
+impl Settings {
+    /// Reads and checks everything: keys, fixtures, the demo data, generated events.
+    pub(crate) fn load(self) -> Result<Loaded, StartError> {
+        let auth = Authenticator::new(self.auth, &self.jwt_public_keys).map_err(|error| {
+            StartError::PublicKey {
+                index: error.index,
+                reason: error.reason,
+            }
+        })?;
+        let visibility_lag =
+            TimeDelta::from_std(self.visibility_lag).map_err(|_| StartError::Setting {
+                name: "visibility lag",
+                reason: format!("{:?} is too large", self.visibility_lag),
+            })?;
+        let mut data = if self.demo {
+            fixtures::demo()?
+        } else {
+            fixtures::Fixtures::default()
+        };
+        let loaded = fixtures::load(&self.fixtures)?;
+        data.events.extend(loaded.events);
+        data.parties.extend(loaded.parties);
+        data.events.extend(self.events);
+        data.parties.extend(self.parties);
+        let live_generator = if self.generate > 0 {
+            self.generator
+                .check_for(self.generate)
+                .map_err(StartError::Generator)?;
+            let mut generator = Generator::new(&self.generator).map_err(StartError::Generator)?;
+            data.parties.extend(generator.party_register());
+            data.events.reserve(self.generate);
+            data.events.extend(generator.by_ref().take(self.generate));
+            Some(generator)
+        } else {
+            if self.live.is_some() {
+                self.generator.check().map_err(StartError::Generator)?;
+            }
+            None
+        };
+        Ok(Loaded {
+            startup: Startup {
+                events: data.events.into_iter().map(Arc::new).collect(),
+                parties: data.parties,
+            },
+            auth,
+            visibility_lag,
+            journal_cap: self.journal_cap,
+            live: LiveFeed::new(self.generator.clone(), live_generator),
+            live_at_start: self.live,
+            faults: FaultSet::new(self.generator.seed, self.faults),
+        })
+    }
+}
+
+impl Loaded {
+    /// How many events the server starts with.
+    pub(crate) fn event_count(&self) -> usize {
+        self.startup.events.len()
+    }
+
+    /// The running core, its background work on the current tokio runtime (the live feed,
+    /// if asked for, starts now).
+    pub(crate) fn start(self) -> Arc<MockService> {
+        let store = EventStore::with_startup(&self.startup.events, &self.startup.parties);
+        let service = Arc::new_cyclic(|this| MockService {
+            store: std::sync::RwLock::new(store),
+            startup: self.startup,
+            clock: Clock::system(),
+            visibility_lag: self.visibility_lag,
+            auth: self.auth,
+            journal: Journal::new(self.journal_cap),
+            faults: Faults::new(self.faults),
+            live: self.live,
+            runtime: tokio::runtime::Handle::current(),
+            this: this.clone(),
+        });
+        if let Some(rate) = self.live_at_start
+            && let Err(error) = service.start_live(rate)
+        {
+            // Checked at load; only a shutdown could refuse it, and none has begun.
+            tracing::warn!(%error, "the live feed did not start");
+        }
+        service
+    }
+}
