@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs the README's fault-injection recipes as written, each after the prelude, against a
-# fresh server with the demo data, and fails if any recipe fails its own check.
+# Runs the fault-injection recipes of docs/fault-injection.md as written, each after the
+# prelude, against a fresh server with the demo data, and fails if any recipe fails its own
+# check.
 #
-#   scripts/check-recipes.sh                 # builds and starts `cargo run --release`
-#   scripts/check-recipes.sh path/to/binary  # or starts this binary (CI uses the debug one)
+#   scripts/check-recipes.sh                 # builds the release binary and starts it
+#   scripts/check-recipes.sh --dev           # the same with the debug build (what CI does)
+#   scripts/check-recipes.sh path/to/binary  # or starts this binary
 #
-# Needs bash, curl, grep, sed and python3 (to cut the blocks out of the README).
+# Needs bash, curl, grep, sed and python3 (to cut the blocks out of the document).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,13 +19,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ $# -ge 1 ]; then
-  binary=$1
-else
-  cargo build --release --quiet
-  binary=target/release/altinn-events-mock
-fi
-"$binary" --port 0 > "$work/stdout" 2> "$work/stderr" &
+. scripts/lib/binary.sh
+case "${1:-}" in
+  "") bin=$(binary release) ;;
+  --dev) bin=$(binary dev) ;;
+  *) bin=$1 ;;
+esac
+"$bin" --port 0 > "$work/stdout" 2> "$work/stderr" &
 server_pid=$!
 for _ in $(seq 300); do
   if grep -q '^listening on ' "$work/stdout"; then break; fi
@@ -37,12 +39,12 @@ if [ -z "$MOCK" ]; then
 fi
 export MOCK
 
-# Cut the prelude and the recipes out of the README: the fenced block after each marker.
+# Cut the prelude and the recipes out of the document: the fenced block after each marker.
 python3 - "$work" <<'PY'
 import pathlib, re, sys
 work = pathlib.Path(sys.argv[1])
-readme = pathlib.Path("README.md").read_text()
-blocks = re.findall(r"<!-- (recipe-prelude|recipe) -->\n```bash\n(.*?)```", readme, re.S)
+document = pathlib.Path("docs/fault-injection.md").read_text()
+blocks = re.findall(r"<!-- (recipe-prelude|recipe) -->\n```bash\n(.*?)```", document, re.S)
 recipes = 0
 for kind, body in blocks:
     if kind == "recipe-prelude":
@@ -51,7 +53,7 @@ for kind, body in blocks:
         recipes += 1
         (work / f"recipe-{recipes}.sh").write_text(body)
 if not (work / "prelude.sh").exists() or recipes == 0:
-    sys.exit("README.md: no recipe blocks found")
+    sys.exit("docs/fault-injection.md: no recipe blocks found")
 PY
 
 failed=0

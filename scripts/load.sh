@@ -14,9 +14,10 @@ if ! command -v wrk >/dev/null; then
   apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
 fi
 
-cargo build --release --quiet
+. scripts/lib/binary.sh
+bin=$(binary release)
 out=$(mktemp)
-./target/release/altinn-events-mock --port 0 --log-format json >"$out" 2>/dev/null &
+"$bin" --port 0 --log-format json >"$out" 2>/dev/null &
 server=$!
 trap 'kill "$server" 2>/dev/null; rm -f "$out"' EXIT
 for _ in $(seq 100); do grep -q '^listening on' "$out" && break; sleep 0.05; done

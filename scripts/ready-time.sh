@@ -4,12 +4,13 @@
 # Usage: scripts/ready-time.sh [ARGS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
+. scripts/lib/binary.sh
+bin=$(binary release)
 args=("$@")
 [ ${#args[@]} -eq 0 ] && args=(--generate 1000000)
 out=$(mktemp)
 start=$(date +%s.%N)
-./target/release/altinn-events-mock --port 0 "${args[@]}" >"$out" 2>/dev/null &
+"$bin" --port 0 "${args[@]}" >"$out" 2>/dev/null &
 server=$!
 trap 'kill "$server" 2>/dev/null; rm -f "$out"' EXIT
 until grep -q '^listening on' "$out"; do sleep 0.01; done

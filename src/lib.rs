@@ -83,6 +83,12 @@ pub fn run_cli() -> std::process::ExitCode {
 
 /// The README's and the docs' Rust examples, compiled and run as doc tests so they cannot go
 /// stale.
-#[doc = include_str!("../README.md")]
 #[cfg(doctest)]
-pub struct ReadmeDoctests;
+mod docs_examples {
+    #[doc = include_str!("../README.md")]
+    struct Readme;
+    #[doc = include_str!("../docs/rust.md")]
+    struct RustTests;
+    #[doc = include_str!("../docs/fault-injection.md")]
+    struct FaultInjection;
+}

@@ -191,7 +191,7 @@ pub(crate) fn parse_as(
                 line: e.line(),
                 column: e.column(),
             },
-            format!("not valid JSON: {}", json_reason(&e)),
+            format!("not valid JSON: {}", crate::domain::json::json_reason(&e)),
         )
     })?;
     match value {
@@ -223,16 +223,6 @@ pub(crate) fn parse_as(
             FixtureLocation::File,
             "expected a JSON array of events, one event, or an object with \"events\" and \"parties\"".into(),
         )),
-    }
-}
-
-/// serde_json's reason without the position it appends (callers say where).
-pub(crate) fn json_reason(error: &serde_json::Error) -> String {
-    // serde_json appends " at line L column C", which the location already says.
-    let text = error.to_string();
-    match text.rfind(" at line ") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
     }
 }
 
@@ -303,7 +293,7 @@ fn parse_ndjson(path: &Path, text: &str) -> Result<Fixtures, FixtureError> {
                     line: line_number,
                     column: e.column(),
                 },
-                format!("not valid JSON: {}", json_reason(&e)),
+                format!("not valid JSON: {}", crate::domain::json::json_reason(&e)),
             )
         })?;
         let event = Event::from_json(value)

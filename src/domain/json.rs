@@ -111,6 +111,16 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value) {
 }
 
 /// Renders `s` as a JSON string literal (see [`write_str`]).
+/// serde_json's reason without the position it appends (callers say where).
+pub(crate) fn json_reason(error: &serde_json::Error) -> String {
+    // serde_json appends " at line L column C", which the location already says.
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
 #[cfg(test)]
 fn string_literal(s: &str) -> String {
     let mut out = Vec::with_capacity(s.len() + 2);

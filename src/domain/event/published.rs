@@ -75,7 +75,7 @@ impl AppEventRequest {
                 "$",
                 format!(
                     "The request body is not valid JSON ({}). Path: $ | LineNumber: {} | BytePositionInLine: {}.",
-                    crate::domain::fixtures::json_reason(&e),
+                    crate::domain::json::json_reason(&e),
                     e.line().saturating_sub(1),
                     e.column()
                 ),

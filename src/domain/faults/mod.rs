@@ -11,6 +11,7 @@ mod set;
 mod spelling;
 #[cfg(test)]
 mod tests;
+mod values;
 
 pub(crate) use effect::{Effect, PageFault, Shaping};
 pub use rule::{Action, FaultRule, FaultRuleError, FaultRuleErrorKind, Trigger};

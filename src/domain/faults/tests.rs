@@ -131,3 +131,99 @@ fn the_json_form_takes_numbers_strings_and_the_spelling() {
         serde_json::from_str(r#"[{"when": "always", "what": "nope"}]"#);
     assert!(rules.unwrap_err().to_string().contains("unknown action"));
 }
+
+#[test]
+fn typed_constructors_refuse_what_the_spelling_refuses() {
+    use super::FaultRuleErrorKind;
+    let window = Trigger::Window {
+        start: "2026-01-02T00:00:00Z".parse().unwrap(),
+        end: "2026-01-01T00:00:00Z".parse().unwrap(),
+    };
+    for (when, what) in [
+        (Trigger::Nth(0), Action::Reset),
+        (Trigger::First(0), Action::Reset),
+        (Trigger::Every(0), Action::Reset),
+        (Trigger::Probability(1.5), Action::Reset),
+        (Trigger::Probability(f64::NAN), Action::Reset),
+        (window, Action::Reset),
+        (Trigger::Always, Action::Status(999)),
+        (Trigger::Always, Action::Status(199)),
+        (
+            Trigger::Always,
+            Action::DelayBetween(Duration::from_secs(2), Duration::from_secs(1)),
+        ),
+        (Trigger::Always, Action::StaleNext(0)),
+    ] {
+        let error = FaultRule::new(when, what).unwrap_err();
+        assert_eq!(error.kind(), FaultRuleErrorKind::InvalidValue, "{error}");
+    }
+    let rule = FaultRule::new(Trigger::Always, Action::Reset).unwrap();
+    assert_eq!(
+        rule.clone().with_times(0).unwrap_err().kind(),
+        FaultRuleErrorKind::InvalidValue
+    );
+    assert_eq!(
+        rule.clone().with_retry_after(1).unwrap_err().kind(),
+        FaultRuleErrorKind::Conflict
+    );
+    assert_eq!(
+        rule.clone().with_org("").unwrap_err().kind(),
+        FaultRuleErrorKind::InvalidValue
+    );
+    let page = FaultRule::new(Trigger::Always, Action::DropNext).unwrap();
+    assert_eq!(page.route(), Some(Route::Query));
+    assert_eq!(
+        page.with_route(Route::Publish).unwrap_err().kind(),
+        FaultRuleErrorKind::Conflict
+    );
+}
+
+#[test]
+fn typed_constructors_build_the_rule_the_spelling_reads() {
+    let typed = FaultRule::new(Trigger::Every(2), Action::Status(503))
+        .and_then(|rule| rule.with_org("ttd"))
+        .and_then(|rule| rule.with_times(3))
+        .and_then(|rule| rule.with_retry_after(1))
+        .unwrap();
+    assert_eq!(typed.route(), Some(Route::Query), "org narrows to queries");
+    assert_eq!(
+        typed.to_string(),
+        "when=every:2,what=status:503,route=query,org=ttd,times=3,retry_after=1"
+    );
+    assert_eq!(parse(&typed.to_string()).unwrap(), typed);
+    assert_eq!(
+        FaultRule::try_from(typed.to_string().as_str()).unwrap(),
+        typed
+    );
+    let everywhere = FaultRule::new(Trigger::Always, Action::Reset).unwrap();
+    assert_eq!(everywhere.route(), None);
+    assert_eq!(
+        everywhere.with_route(Route::Token).unwrap().route(),
+        Some(Route::Token)
+    );
+}
+
+#[test]
+fn errors_say_what_kind_of_mistake_they_are() {
+    use super::FaultRuleErrorKind as Kind;
+    for (text, kind) in [
+        ("when=always", Kind::MissingKey),
+        ("when=always,what=reset,colour=red", Kind::UnknownKey),
+        ("when=always,what=reset,when=nth:2", Kind::DuplicateKey),
+        ("when=always,what=reset,", Kind::Syntax),
+        ("when=always,what=explode", Kind::InvalidValue),
+        ("when=always,what=reset,retry_after=1", Kind::Conflict),
+    ] {
+        assert_eq!(
+            text.parse::<FaultRule>().unwrap_err().kind(),
+            kind,
+            "{text}"
+        );
+    }
+    assert_eq!(
+        FaultRule::for_one_request("what=reset,times=2")
+            .unwrap_err()
+            .kind(),
+        Kind::NotForOneRequest
+    );
+}
