@@ -2,7 +2,7 @@
 //! request, and to a dropped (closed) server. Run with `cargo bench --bench startup`.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 
 use altinn_events_mock::MockServer;
 
@@ -11,8 +11,7 @@ fn main() {
 }
 
 /// One `GET /_mock/health` over a fresh connection, read to the end.
-fn first_request(url: &str) -> usize {
-    let addr = url.trim_start_matches("http://");
+fn first_request(addr: SocketAddr) -> usize {
     let mut stream = TcpStream::connect(addr).expect("connects");
     let request =
         format!("GET /_mock/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
@@ -28,7 +27,7 @@ fn start_to_first_answered_request(bencher: divan::Bencher) {
     // The server is dropped outside the timed part.
     bencher.with_inputs(|| ()).bench_local_values(|()| {
         let server = MockServer::start_blocking();
-        first_request(server.url());
+        first_request(server.address());
         server
     });
 }
@@ -37,7 +36,7 @@ fn start_to_first_answered_request(bencher: divan::Bencher) {
 fn start_answer_and_drop(bencher: divan::Bencher) {
     bencher.bench_local(|| {
         let server = MockServer::start_blocking();
-        first_request(server.url());
+        first_request(server.address());
         drop(server);
     });
 }
@@ -51,7 +50,7 @@ fn start_await_to_first_answered_request(bencher: divan::Bencher) {
     bencher.bench_local(|| {
         runtime.block_on(async {
             let server = MockServer::start().await;
-            first_request(server.url());
+            first_request(server.address());
             server
         })
     });

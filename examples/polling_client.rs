@@ -7,8 +7,7 @@
 
 use std::time::Duration;
 
-use altinn_events_mock::MockServer;
-use altinn_events_mock::event::AppEventRequest;
+use altinn_events_mock::{AppEventRequest, MockServer};
 use serde_json::Value;
 
 /// The client under test.

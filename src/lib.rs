@@ -2,7 +2,8 @@
 //! query API `GET /events/api/v1/app/{org}/{app}` and publishing, faithful to production down
 //! to its quirks, with fault injection, synthetic data and a live feed.
 //!
-//! Start a [`MockServer`] in a test, point your client at it, and look at what happened:
+//! Start a [`MockServer`] in a test, point your client at it, make it fail on purpose, and
+//! look at what your client did (the README's example):
 //!
 //! ```
 //! use altinn_events_mock::{AppEventRequest, MockServer};
@@ -12,16 +13,15 @@
 //! let server = MockServer::start().await;
 //! let source = "https://ttd.apps.tt02.altinn.no/ttd/apps-test/instances/1337/6c8f1b6e-3c38-4a6b-9a0e-2f1d7c5b9e41";
 //! server.publish_app_event(AppEventRequest::new(source, "/party/1337", "app.instance.created"))?;
+//! let _outage = server.fault("when=nth:2,what=status:503,route=query");
 //!
-//! let page: Vec<serde_json::Value> = reqwest::Client::new()
-//!     .get(format!("{}?from=2000-01-01Z", server.events_url("ttd", "apps-test")))
-//!     .bearer_auth(server.token("ttd"))
-//!     .send()
-//!     .await?
-//!     .json()
-//!     .await?;
-//! assert_eq!(page[0]["type"], "app.instance.created");
-//! assert_eq!(server.received_requests().len(), 1);
+//! let client = reqwest::Client::new();
+//! let url = format!("{}?from=2000-01-01Z", server.events_url("ttd", "apps-test"));
+//! let first = client.get(&url).bearer_auth(server.token("ttd")).send().await?;
+//! assert_eq!(first.status(), 200);
+//! let second = client.get(&url).bearer_auth(server.token("ttd")).send().await?;
+//! assert_eq!(second.status(), 503, "the consumer must retry");
+//! assert_eq!(server.received_requests().len(), 2);
 //! # Ok(())
 //! # }
 //! ```
@@ -50,8 +50,6 @@
 //! `MockService` with its verbs, which `reset` covers; a new admin operation is a verb on the
 //! core with a `/_mock/…` route in `http/admin*.rs` and a `MockServer` method over it; a
 //! production rule is a pure function in `domain` with a test named after it.
-
-#![warn(missing_docs, unreachable_pub)]
 
 #[doc(hidden)]
 pub mod bench_support;

@@ -2,33 +2,22 @@
 
 mod common;
 
-use altinn_events_mock::ServerConfig;
-use altinn_events_mock::auth::AuthMode;
-use common::{TestServer, fixture, start_with};
+use altinn_events_mock::{AuthMode, MockServerBuilder};
+use common::{TestServer, cloud_event, raw_exchange, start_with, with_rules};
 use serde_json::{Value, json};
 
-async fn server_with(config: ServerConfig) -> TestServer {
-    start_with(ServerConfig {
-        fixtures: vec![fixture("test/rules.json")],
-        auth: AuthMode::Off,
-        ..config
-    })
-    .await
+/// `rules.json` without token checks, as `configure` leaves it.
+async fn server_with(configure: impl FnOnce(MockServerBuilder) -> MockServerBuilder) -> TestServer {
+    start_with(configure(with_rules().auth(AuthMode::Off))).await
 }
 
 async fn server() -> TestServer {
-    server_with(ServerConfig::default()).await
+    server_with(|builder| builder).await
 }
 
+/// An event of app `ttd/admin-app` (which `rules.json` has none of), party 1.
 fn event(id: &str) -> Value {
-    json!({
-        "specversion": "1.0",
-        "id": id,
-        "type": "app.instance.created",
-        "source": format!("https://ttd.apps.tt02.altinn.no/ttd/admin-app/instances/1/{id}"),
-        "subject": "/party/1",
-        "time": "2024-01-01T00:00:00Z",
-    })
+    cloud_event(id).app("ttd", "admin-app").party(1).build()
 }
 
 async fn post(server: &TestServer, path: &str, body: String, content_type: &str) -> common::Answer {
@@ -99,8 +88,11 @@ async fn events_post_as_an_array_one_object_an_object_with_parties_or_ndjson() {
 #[tokio::test]
 async fn a_bad_event_stores_nothing_and_is_named() {
     let server = server().await;
-    let mut bad = event("y");
-    bad.as_object_mut().unwrap().remove("time");
+    let bad = cloud_event("y")
+        .app("ttd", "admin-app")
+        .party(1)
+        .without("time")
+        .build();
     let answer = post(
         &server,
         "/_mock/events",
@@ -125,11 +117,7 @@ async fn a_bad_event_stores_nothing_and_is_named() {
 
 #[tokio::test]
 async fn bodies_over_max_body_get_413_whether_declared_or_streamed() {
-    let server = server_with(ServerConfig {
-        max_body: 1000,
-        ..ServerConfig::default()
-    })
-    .await;
+    let server = server_with(|builder| builder.max_body(1000)).await;
     let big = Value::Array(vec![event("a"); 20]).to_string();
     let answer = post(&server, "/_mock/events", big.clone(), "application/json").await;
     assert_eq!(answer.status, 413);
@@ -145,14 +133,7 @@ async fn bodies_over_max_body_get_413_whether_declared_or_streamed() {
         ));
     }
     request.push_str("0\r\n\r\n");
-    let mut stream = tokio::net::TcpStream::connect(server.handle.local_addr())
-        .await
-        .unwrap();
-    tokio::io::AsyncWriteExt::write_all(&mut stream, request.as_bytes())
-        .await
-        .unwrap();
-    let mut response = Vec::new();
-    let _ = tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut response).await;
+    let response = raw_exchange(server.address(), request.as_bytes()).expect("an answer");
     let response = String::from_utf8_lossy(&response);
     assert!(response.starts_with("HTTP/1.1 413"), "{response}");
     assert!(admin_app_ids(&server).await.is_empty());
@@ -187,11 +168,7 @@ async fn events_list_with_sequence_numbers_and_registration_times_and_delete_emp
 
 #[tokio::test]
 async fn the_journal_lists_requests_newest_first_and_can_be_cleared() {
-    let server = server_with(ServerConfig {
-        journal_cap: 2,
-        ..ServerConfig::default()
-    })
-    .await;
+    let server = server_with(|builder| builder.journal_cap(2)).await;
     for after in ["e01", "e02", "e03"] {
         server
             .get(&format!(
@@ -218,11 +195,8 @@ async fn the_journal_lists_requests_newest_first_and_can_be_cleared() {
 
 #[tokio::test]
 async fn the_clock_moves_and_the_visibility_lag_follows_it() {
-    let server = server_with(ServerConfig {
-        visibility_lag: std::time::Duration::from_secs(30),
-        ..ServerConfig::default()
-    })
-    .await;
+    let server =
+        server_with(|builder| builder.visibility_lag(std::time::Duration::from_secs(30))).await;
     post(
         &server,
         "/_mock/events",
@@ -357,12 +331,32 @@ async fn the_openapi_document_describes_the_faked_and_admin_endpoints() {
 }
 
 #[tokio::test]
+async fn the_openapi_servers_name_the_url_the_server_was_reached_at() {
+    let server = server().await;
+    let doc = server.get("/_mock/openapi.json").await.json();
+    assert_eq!(doc["servers"], json!([{ "url": server.server.url() }]));
+    let by_name = server
+        .get_with("/_mock/openapi.json", |request| {
+            request.header("host", "events.test:8080")
+        })
+        .await
+        .json();
+    assert_eq!(
+        by_name["servers"],
+        json!([{ "url": "http://events.test:8080" }])
+    );
+    let configured =
+        server_with(|builder| builder.base_url("https://platform.tt02.altinn.no/")).await;
+    let doc = configured.get("/_mock/openapi.json").await.json();
+    assert_eq!(
+        doc["servers"],
+        json!([{ "url": "https://platform.tt02.altinn.no" }])
+    );
+}
+
+#[tokio::test]
 async fn no_admin_leaves_only_token_and_health() {
-    let server = server_with(ServerConfig {
-        admin: false,
-        ..ServerConfig::default()
-    })
-    .await;
+    let server = server_with(|builder| builder.admin_api(false)).await;
     assert_eq!(server.get("/_mock/health").await.status, 200);
     assert_eq!(server.get("/_mock/token?org=ttd").await.status, 200);
     for path in [
@@ -380,11 +374,7 @@ async fn no_admin_leaves_only_token_and_health() {
 
 #[tokio::test]
 async fn an_admin_token_guards_everything_but_token_and_health() {
-    let server = server_with(ServerConfig {
-        admin_token: Some("s3cret".into()),
-        ..ServerConfig::default()
-    })
-    .await;
+    let server = server_with(|builder| builder.admin_token("s3cret")).await;
     assert_eq!(server.get("/_mock/health").await.status, 200);
     assert_eq!(server.get("/_mock/token?org=ttd").await.status, 200);
     let refused = server.get("/_mock/events").await;
@@ -462,11 +452,7 @@ async fn the_clock_stays_within_what_production_can_hold() {
 
 #[tokio::test]
 async fn the_admin_token_scheme_is_case_insensitive_and_a_refusal_says_bearer() {
-    let server = server_with(ServerConfig {
-        admin_token: Some("s3cret".into()),
-        ..ServerConfig::default()
-    })
-    .await;
+    let server = server_with(|builder| builder.admin_token("s3cret")).await;
     let refused = server.get("/_mock/requests").await;
     assert_eq!(refused.header("www-authenticate"), Some("Bearer"));
     let lower = server

@@ -3,9 +3,8 @@
 
 mod common;
 
-use altinn_events_mock::ServerConfig;
-use altinn_events_mock::auth::AuthMode;
-use common::{APPS_TEST, fixture, start, start_with, start_with_auth};
+use altinn_events_mock::{AuthMode, MockServer, StartError};
+use common::{APPS_TEST, start, start_with, start_with_auth, with_rules};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 
@@ -64,12 +63,9 @@ async fn strict_refuses_tokens_signed_by_unknown_keys() {
 
 #[tokio::test]
 async fn strict_accepts_tokens_of_a_key_given_with_jwt_public_key() {
-    let server = start_with(ServerConfig {
-        fixtures: vec![fixture("test/rules.json")],
-        jwt_public_keys: vec!["tests/keys/other-team-public-key.pem".into()],
-        ..ServerConfig::default()
-    })
-    .await;
+    let server =
+        start_with(with_rules().jwt_public_key(include_str!("keys/other-team-public-key.pem")))
+            .await;
     let token = other_team_token(ttd_claims(3600));
     let answer = server
         .get_with(&format!("{APPS_TEST}{QUERY}"), |r| r.bearer_auth(&token))
@@ -89,18 +85,21 @@ async fn strict_accepts_tokens_of_a_key_given_with_jwt_public_key() {
     assert_eq!(answer.status, 401);
 }
 
+/// Key files are the command line's: `cli.rs` checks that a missing or bad one exits with 2.
 #[tokio::test]
-async fn a_missing_or_bad_public_key_file_stops_the_start() {
-    for path in ["tests/keys/missing.pem", "fixtures/test/rules.json"] {
-        let error = ServerConfig {
-            jwt_public_keys: vec![path.into()],
-            ..ServerConfig::default()
-        }
-        .bind()
+async fn a_bad_public_key_stops_the_start() {
+    let not_a_key = include_str!("../fixtures/test/rules.json");
+    let error = MockServer::builder()
+        .jwt_public_key(include_str!("keys/other-team-public-key.pem"))
+        .jwt_public_key(not_a_key)
+        .try_start()
         .await
         .unwrap_err();
-        assert_eq!(error.exit_code(), 2, "{error}");
-    }
+    assert!(
+        matches!(error, StartError::PublicKey { index: 2, .. }),
+        "{error}"
+    );
+    assert_eq!(error.exit_code(), 2, "{error}");
 }
 
 #[tokio::test]

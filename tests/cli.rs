@@ -1,6 +1,7 @@
 //! The binary as scripts and other languages' harnesses use it: the `listening on` line,
 //! flags and environment variables, exit codes, the `token` command, and graceful shutdown.
 
+use std::collections::BTreeSet;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -233,6 +234,13 @@ async fn bad_flags_and_missing_files_exit_with_code_2() {
             "fixtures/test/no-faults-here.json",
         ],
         &["--port", "0", "--faults", "fixtures/test/rules.json"],
+        &["--port", "0", "--jwt-public-key", "tests/keys/missing.pem"],
+        &[
+            "--port",
+            "0",
+            "--jwt-public-key",
+            "fixtures/test/rules.json",
+        ],
     ] {
         let (code, stderr) = failing_start(args).await;
         assert_eq!(code, 2, "{args:?}: {stderr}");
@@ -283,34 +291,127 @@ async fn logs_one_line_per_request_on_stderr_and_stops_cleanly_on_sigterm() {
     assert_eq!(requests[0]["fields"]["status"], 404);
 }
 
+/// The flags of `serve` (and of the command line without a subcommand); `--version` only
+/// without one.
+const SERVE_FLAGS: &[&str] = &[
+    "--host",
+    "--port",
+    "--fixtures",
+    "--base-url",
+    "--auth",
+    "--jwt-public-key",
+    "--visibility-lag",
+    "--no-admin",
+    "--admin-token",
+    "--max-body",
+    "--journal-cap",
+    "--generate",
+    "--live",
+    "--fault",
+    "--faults",
+    "--seed",
+    "--orgs",
+    "--apps-per-org",
+    "--apps",
+    "--env",
+    "--parties",
+    "--start",
+    "--spacing",
+    "--log-format",
+    "--help",
+];
+
+const TOKEN_FLAGS: &[&str] = &[
+    "--org",
+    "--app",
+    "--org-number",
+    "--user-id",
+    "--party-id",
+    "--scope",
+    "--expires-in",
+    "--help",
+];
+
+const GENERATE_FLAGS: &[&str] = &[
+    "--count",
+    "--format",
+    "--output",
+    "--seed",
+    "--orgs",
+    "--apps-per-org",
+    "--apps",
+    "--env",
+    "--parties",
+    "--start",
+    "--spacing",
+    "--help",
+];
+
+/// `altinn-events-mock {command} --help`, and the long flags its options list.
+async fn help_of(command: &[&str]) -> (String, Vec<String>) {
+    let output = Command::new(BIN)
+        .args(command)
+        .arg("--help")
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{command:?} --help");
+    let help = String::from_utf8(output.stdout).unwrap();
+    let flags = help
+        .lines()
+        .filter_map(|line| {
+            // An option starts at column 2 (`-n, --count`) or 6 (`--seed`); the wrapped lines
+            // of its description, which name other flags too, start further in.
+            let flag = line.strip_prefix("      --").or_else(|| {
+                let short = line.strip_prefix("  -")?;
+                Some(short.split_once(", --")?.1)
+            })?;
+            Some(format!("--{}", flag.split(' ').next()?))
+        })
+        .collect();
+    (help, flags)
+}
+
+/// Fails unless `printed` holds each of `expected` once and nothing else.
+fn assert_same_flags(command: &[&str], printed: &[String], expected: &[&str]) {
+    let printed_set: BTreeSet<&str> = printed.iter().map(String::as_str).collect();
+    let expected_set: BTreeSet<&str> = expected.iter().copied().collect();
+    assert_eq!(printed_set.len(), printed.len(), "{command:?}: {printed:?}");
+    let unlisted: Vec<&&str> = printed_set.difference(&expected_set).collect();
+    let missing: Vec<&&str> = expected_set.difference(&printed_set).collect();
+    assert!(
+        unlisted.is_empty() && missing.is_empty(),
+        "`{}` lists flags the test does not: {unlisted:?}; \
+         the test lists flags it does not: {missing:?}",
+        [&["altinn-events-mock"], command, &["--help"]]
+            .concat()
+            .join(" ")
+    );
+}
+
 #[tokio::test]
 async fn help_lists_every_flag() {
-    let output = Command::new(BIN).arg("--help").output().await.unwrap();
-    let help = String::from_utf8(output.stdout).unwrap();
-    for flag in [
-        "--host",
-        "--port",
-        "--fixtures",
-        "--base-url",
-        "--auth",
-        "--jwt-public-key",
-        "--visibility-lag",
-        "--log-format",
-        "ALTINN_EVENTS_MOCK_PORT",
-        "--no-admin",
-        "--admin-token",
-        "--max-body",
-        "--journal-cap",
-        "--generate",
-        "--live",
-        "--seed",
-        "--orgs",
-        "--env",
-        "--fault <RULE>",
-        "--faults <FILE.json>",
-        "ALTINN_EVENTS_MOCK_FAULT",
+    let (help, flags) = help_of(&[]).await;
+    let with_version: Vec<&str> = SERVE_FLAGS.iter().copied().chain(["--version"]).collect();
+    assert_same_flags(&[], &flags, &with_version);
+    // Every serve flag can come from the environment, named after it.
+    for flag in SERVE_FLAGS.iter().filter(|&&flag| flag != "--help") {
+        let variable = format!(
+            "ALTINN_EVENTS_MOCK_{}=",
+            flag[2..].to_uppercase().replace('-', "_")
+        );
+        assert!(help.contains(&variable), "{variable} missing from --help");
+    }
+    for named in ["--fault <RULE>", "--faults <FILE.json>"] {
+        assert!(help.contains(named), "{named} missing from --help");
+    }
+    for (command, expected) in [
+        ("serve", SERVE_FLAGS),
+        ("token", TOKEN_FLAGS),
+        ("generate", GENERATE_FLAGS),
     ] {
-        assert!(help.contains(flag), "{flag} missing from --help");
+        let (_, flags) = help_of(&[command]).await;
+        assert_same_flags(&[command], &flags, expected);
     }
 }
 

@@ -1,11 +1,14 @@
 //! Exactly once, in order: pollers following `next` while publishers append each see every
 //! event once, in sequence order.
 
+mod common;
+
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use altinn_events_mock::MockServer;
-use serde_json::{Value, json};
+use common::{app_event, cloud_event};
+use serde_json::Value;
 
 const PUBLISHERS: usize = 4;
 const EVENTS_PER_PUBLISHER: usize = 750;
@@ -23,32 +26,26 @@ fn source(publisher: usize, n: usize) -> String {
 async fn publish(server_url: String, handle: &MockServer, publisher: usize) {
     let client = reqwest::Client::new();
     let token = handle.token("ttd");
-    let access_token = handle.platform_access_token("ttd/busy-app").expect("token");
+    let access_token = handle.platform_access_token("ttd/busy-app");
     let mut n = 0;
     while n < EVENTS_PER_PUBLISHER {
         if publisher.is_multiple_of(2) {
             let batch = (1 + n % 7).min(EVENTS_PER_PUBLISHER - n);
             let events: Vec<Value> = (n..n + batch)
                 .map(|i| {
-                    json!({
-                        "specversion": "1.0",
-                        "id": format!("p{publisher}-{i}"),
-                        "type": "app.instance.created",
-                        "source": source(publisher, i),
-                        "subject": format!("/party/{publisher}"),
-                        "time": "2024-01-01T00:00:00Z",
-                    })
+                    cloud_event(&format!("p{publisher}-{i}"))
+                        .party(publisher as u32)
+                        .with("source", source(publisher, i))
+                        .build()
                 })
                 .collect();
             handle.publish(events).expect("valid events");
             n += batch;
         } else {
-            let body = json!({
-                "specversion": "1.0",
-                "type": "app.instance.created",
-                "source": source(publisher, n),
-                "subject": format!("/party/{publisher}"),
-            });
+            let body = app_event()
+                .party(publisher as u32)
+                .with("source", source(publisher, n))
+                .build();
             let response = client
                 .post(format!("{server_url}/events/api/v1/app"))
                 .bearer_auth(&token)

@@ -3,11 +3,12 @@
 mod common;
 
 use std::error::Error as _;
-use std::io::{ErrorKind, Read, Write};
-use std::net::TcpStream;
+use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
+use altinn_events_mock::MockServer;
 use common::feed::{Consumer, ids, server_with};
+use common::{cloud_event, raw_exchange};
 use serde_json::Value;
 
 /// Whether `error` (or anything under it) is a connection reset.
@@ -24,19 +25,22 @@ fn is_reset(error: &reqwest::Error) -> bool {
     false
 }
 
-/// A GET over a plain socket: what arrived before the server closed, or the read error.
-fn raw_exchange(url: &str, token: &str, fault: &str) -> std::io::Result<Vec<u8>> {
-    let rest = url.strip_prefix("http://").expect("http URL");
-    let (host, path) = rest.split_once('/').expect("path");
-    let mut stream = TcpStream::connect(host)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+/// A GET of `url` with `fault` over a plain socket, without `Connection: close`: what
+/// arrived before the server closed, or the read error.
+fn raw_faulted_get(
+    server: &MockServer,
+    url: &str,
+    token: &str,
+    fault: &str,
+) -> std::io::Result<Vec<u8>> {
+    let path = url
+        .strip_prefix(server.url())
+        .expect("a URL of this server");
     let request = format!(
-        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nx-mock-fault: {fault}\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nx-mock-fault: {fault}\r\n\r\n",
+        server.address()
     );
-    stream.write_all(request.as_bytes())?;
-    let mut received = Vec::new();
-    stream.read_to_end(&mut received)?;
-    Ok(received)
+    raw_exchange(server.address(), request.as_bytes())
 }
 
 /// The head's `Content-Length` and the body bytes after it.
@@ -100,14 +104,8 @@ async fn a_status_fault_answers_before_the_endpoint_runs() {
     let server = server_with(0).await;
     let client = reqwest::Client::new();
     let token = server.token("ttd");
-    let access = server.platform_access_token("ttd/apps-test").unwrap();
-    let body = serde_json::json!({
-        "specversion": "1.0",
-        "id": "kept-out",
-        "type": "app.instance.created",
-        "source": "https://ttd.apps.tt02.altinn.no/ttd/apps-test/instances/1337/0b4b4c4e-aaaa-4bbb-8ccc-000000000001",
-        "subject": "/party/1337",
-    });
+    let access = server.platform_access_token("ttd/apps-test");
+    let body = cloud_event("kept-out").without("time").build();
     let response = client
         .post(format!("{}/events/api/v1/app", server.url()))
         .bearer_auth(&token)
@@ -132,10 +130,7 @@ async fn reset_is_a_connection_reset() {
         .expect_err("no answer");
     assert!(is_reset(&error), "{error:?}");
 
-    let (token, raw_url) = (consumer.token.clone(), url.clone());
-    let read = tokio::task::spawn_blocking(move || raw_exchange(&raw_url, &token, "what=reset"))
-        .await
-        .unwrap();
+    let read = raw_faulted_get(&server, &url, &consumer.token, "what=reset");
     assert_eq!(read.unwrap_err().kind(), ErrorKind::ConnectionReset);
 
     // The server itself is fine.
@@ -171,12 +166,8 @@ async fn truncate_sends_exactly_that_many_bytes_then_closes() {
         .expect_err("the body breaks");
     assert!(error.is_body() || error.is_decode(), "{error:?}");
 
-    let token = consumer.token.clone();
-    let received =
-        tokio::task::spawn_blocking(move || raw_exchange(&url, &token, "what=truncate:10"))
-            .await
-            .unwrap()
-            .expect("a closed connection, not a reset");
+    let received = raw_faulted_get(&server, &url, &consumer.token, "what=truncate:10")
+        .expect("a closed connection, not a reset");
     let (length, body) = split_response(&received);
     assert_eq!(body, b"[{\"specver");
     assert!(
@@ -190,13 +181,9 @@ async fn truncate_past_the_end_sends_the_whole_body_and_still_closes() {
     let server = server_with(3).await;
     let consumer = Consumer::new(&server);
     let url = consumer.first_page(2);
-    let token = consumer.token.clone();
-    // read_to_end returns only because the server closed the connection.
-    let received =
-        tokio::task::spawn_blocking(move || raw_exchange(&url, &token, "what=truncate:100000"))
-            .await
-            .unwrap()
-            .expect("a closed connection");
+    // The exchange ends only because the server closed the connection.
+    let received = raw_faulted_get(&server, &url, &consumer.token, "what=truncate:100000")
+        .expect("a closed connection");
     let (length, body) = split_response(&received);
     assert_eq!(body.len(), length);
 }
@@ -348,7 +335,7 @@ async fn slow_and_delayed_answers_do_not_hold_up_other_clients() {
     let server = server_with(5).await;
     let consumer = Consumer::new(&server);
     let url = consumer.first_page(2);
-    let delayed = server.fault("when=first:1,what=delay:1h".parse().unwrap());
+    let delayed = server.fault("when=first:1,what=delay:1h");
     let get = |fault: Option<&'static str>| {
         let (client, token, url) = (consumer.client.clone(), consumer.token.clone(), url.clone());
         async move {
@@ -386,7 +373,7 @@ async fn slow_and_delayed_answers_do_not_hold_up_other_clients() {
 async fn the_journal_says_which_rule_fired() {
     let server = server_with(3).await;
     let consumer = Consumer::new(&server);
-    let guard = server.fault("when=nth:2,what=status:503".parse().unwrap());
+    let guard = server.fault("when=nth:2,what=status:503");
     let url = consumer.first_page(2);
     for _ in 0..2 {
         consumer.get(&url, None).await.unwrap();

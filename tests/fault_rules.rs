@@ -5,8 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use altinn_events_mock::journal::RouteKind;
-use altinn_events_mock::{FaultRule, MockServer};
+use altinn_events_mock::{FaultRule, MockServer, Route};
 use common::feed::{Consumer, event, server_with};
 use serde_json::{Value, json};
 
@@ -108,7 +107,7 @@ async fn rules_count_only_the_requests_of_their_route_org_and_app() {
     // Token requests are not journaled, but a faulted one is, with its rule.
     let journal = server.received_requests();
     let last = journal.last().unwrap();
-    assert_eq!((last.route, last.status), (RouteKind::Token, 502));
+    assert_eq!((last.route, last.status), (Route::Token, 502));
     assert_eq!(
         last.fault.as_ref().unwrap().rule,
         "when=always,what=status:502,route=token"
@@ -252,13 +251,51 @@ async fn a_rule_for_every_route_never_locks_out_its_own_removal() {
 }
 
 #[tokio::test]
+async fn everything_under_mock_faults_stays_reachable_and_an_unknown_id_is_a_problem() {
+    let server = server_with(3).await;
+    let client = reqwest::Client::new();
+    let _outage = server.fault(rule("when=always,what=status:503"));
+    for id in ["abc", "8.7e-33", "999"] {
+        let url = format!("{}/_mock/faults/{id}", server.url());
+        for request in [client.get(&url), client.delete(&url)] {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 404, "{id}");
+            assert_eq!(
+                response.headers()["content-type"],
+                "application/problem+json; charset=utf-8"
+            );
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["status"], 404);
+            assert!(body["detail"].as_str().unwrap().contains(id), "{body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn startup_rules_are_numbered_from_1_and_again_after_a_reset() {
+    let server = MockServer::builder()
+        .fault("when=nth:5,what=status:503")
+        .fault("when=nth:6,what=status:500")
+        .start()
+        .await;
+    let ids = |server: &MockServer| server.faults().iter().map(|f| f.id).collect::<Vec<_>>();
+    assert_eq!(ids(&server), [1, 2]);
+    let added = server.fault("when=always,what=reset,route=token");
+    assert_eq!(added.id(), 3);
+    server.reset();
+    assert_eq!(ids(&server), [1, 2]);
+    assert_eq!(added.status(), None, "a reset ends the guard's rule");
+    drop(added);
+    assert_eq!(
+        ids(&server),
+        [1, 2],
+        "an old guard removes nothing after a reset"
+    );
+}
+
+#[tokio::test]
 async fn without_the_admin_api_the_header_is_ignored_as_production_ignores_it() {
-    let server = common::start_with(altinn_events_mock::ServerConfig {
-        fixtures: vec![common::fixture("test/rules.json")],
-        admin: false,
-        ..Default::default()
-    })
-    .await;
+    let server = common::start_with(common::with_rules().admin_api(false)).await;
     let token = server.token("org=ttd").await;
     let path = format!("{}?after=0", common::APPS_TEST);
     let answer = server

@@ -8,8 +8,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use altinn_events_mock::generate::GeneratorOptions;
-use altinn_events_mock::{MockServer, ServerConfig};
+use altinn_events_mock::{MockServer, Rate};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
@@ -67,11 +66,7 @@ async fn a_generated_fixture_round_trips_through_fixtures() {
     )
     .await;
     let written: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    let server = common::start_with(ServerConfig {
-        fixtures: vec![path.clone()],
-        ..ServerConfig::default()
-    })
-    .await;
+    let server = common::start_with(MockServer::builder().fixture(&path)).await;
     let stored = server.get("/_mock/events").await.json();
     let stored: Vec<&Value> = stored
         .as_array()
@@ -144,16 +139,7 @@ async fn a_generated_fixture_round_trips_through_fixtures() {
 
 #[tokio::test]
 async fn serve_generate_adds_events_after_the_fixtures() {
-    let server = common::start_with(ServerConfig {
-        fixtures: vec![common::fixture("test/rules.json")],
-        generate: 300,
-        generator: GeneratorOptions {
-            seed: 5,
-            ..GeneratorOptions::default()
-        },
-        ..ServerConfig::default()
-    })
-    .await;
+    let server = common::start_with(common::with_rules().generate(300, 5)).await;
     let listed = server.get("/_mock/events").await.json();
     let listed = listed.as_array().unwrap();
     assert_eq!(listed.len(), 12 + 300);
@@ -204,12 +190,23 @@ async fn follow(url_base: &str, token: Option<&str>, want: usize) -> Vec<String>
     seen
 }
 
+/// Polls `condition` until it holds; fails, saying `what` never happened, after 30 s (the
+/// deadline only turns a broken server into a failure instead of a hang).
+async fn wait_until(what: &str, condition: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !condition() {
+        assert!(Instant::now() < deadline, "{what}: not within 30 s");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn rate(text: &str) -> Rate {
+    text.parse().expect("a rate")
+}
+
 #[tokio::test]
 async fn the_helper_s_live_feed_grows_while_a_client_pages_with_after() {
-    let server = MockServer::builder()
-        .live("400/s".parse().unwrap())
-        .start()
-        .await;
+    let server = MockServer::builder().live(rate("400/s")).start().await;
     let seen = follow(
         &server.events_url("ttd", "apps-test"),
         Some(&server.token("ttd")),
@@ -227,18 +224,25 @@ async fn the_helper_s_live_feed_grows_while_a_client_pages_with_after() {
     let stopped = server.live_status();
     assert!(!stopped.running);
     let after_stop = server.events().len();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(stopped.emitted as usize, after_stop);
+    // A feed started after the stop, at the same rate, appends 20 events in 50 ms; by then a
+    // feed that had not stopped would have appended about as many.
+    let reference = MockServer::builder().live(rate("400/s")).start().await;
+    wait_until("a feed started after the stop appends 20 events", || {
+        reference.live_status().emitted >= 20
+    })
+    .await;
     assert_eq!(
         server.events().len(),
         after_stop,
         "nothing appended after stop"
     );
-    assert_eq!(stopped.emitted as usize, after_stop);
+    assert_eq!(server.live_status(), stopped, "nothing emitted after stop");
 }
 
 #[tokio::test]
 async fn the_admin_api_starts_and_stops_the_live_feed() {
-    let server = common::start_with(ServerConfig::default()).await;
+    let server = common::start_with(MockServer::builder()).await;
     let post = |body: &'static str| {
         server
             .client
@@ -304,18 +308,19 @@ async fn serve_live_shows_new_events_to_a_client_paging_with_after() {
 async fn a_reset_rewinds_the_live_feed_so_no_instance_starts_midway() {
     let server = MockServer::builder()
         .generate(60, 2)
-        .live("1000/s".parse().unwrap())
+        .live(rate("1000/s"))
         .start()
         .await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while server.events().len() < 200 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until("the feed appends 140 events", || {
+        server.events().len() >= 200
+    })
+    .await;
     server.reset();
     let later = server.events().len() + 50;
-    while server.events().len() < later && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until("the feed appends 50 events after the reset", || {
+        server.events().len() >= later
+    })
+    .await;
     let mut started: HashSet<String> = HashSet::new();
     for stored in server.events() {
         let event = &stored.event;

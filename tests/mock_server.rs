@@ -1,44 +1,15 @@
 //! The spawn helper: from every kind of test, what its handle can do, and that dropping it
 //! really stops it.
 
-use std::io::{Read, Write};
+mod common;
+
 use std::net::TcpStream;
 use std::time::Duration;
 
-use altinn_events_mock::auth::AuthMode;
-use altinn_events_mock::event::AppEventRequest;
-use altinn_events_mock::store::{PartyIdentifier, Registration};
-use altinn_events_mock::{MockServer, WaitTimeout};
+use altinn_events_mock::{AppEventRequest, AuthMode, MockServer, Party, Registration, WaitTimeout};
 use chrono::{TimeZone, Utc};
+use common::{SOURCE, app_event, cloud_event, event, raw_get};
 use serde_json::{Value, json};
-
-const SOURCE: &str = "https://ttd.apps.tt02.altinn.no/ttd/apps-test/instances/1337/0b4b4c4e-aaaa-4bbb-8ccc-000000000001";
-
-fn event(id: &str) -> Value {
-    json!({
-        "specversion": "1.0",
-        "id": id,
-        "type": "app.instance.created",
-        "source": SOURCE,
-        "subject": "/party/1337",
-        "alternativesubject": "/person/01038712345",
-        "time": "2024-03-01T12:00:00Z",
-    })
-}
-
-/// A blocking GET over a plain socket, for tests without an async runtime.
-fn raw_get(url: &str, token: &str) -> String {
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_once('/').unwrap();
-    let mut stream = TcpStream::connect(host).unwrap();
-    let request = format!(
-        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
-}
 
 async fn ids(server: &MockServer, query: &str) -> Vec<String> {
     let body = reqwest::Client::new()
@@ -62,9 +33,11 @@ fn works_from_a_plain_test() {
     let server = MockServer::start_blocking();
     server.publish([event("e1")]).unwrap();
     let response = raw_get(
-        &format!("{}?after=x", server.events_url("ttd", "apps-test")),
-        &server.token("ttd"),
-    );
+        server.address(),
+        "/events/api/v1/app/ttd/apps-test?after=x",
+        &[("Authorization", &format!("Bearer {}", server.token("ttd")))],
+    )
+    .expect("an answer");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains(r#""id":"e1""#), "{response}");
     assert_eq!(
@@ -100,7 +73,7 @@ async fn dropping_the_handle_closes_the_port_even_with_a_connection_open() {
         .text()
         .await
         .unwrap();
-    let addr = server.url().trim_start_matches("http://").to_owned();
+    let addr = server.address();
     let (dropped, done) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         drop(server);
@@ -109,7 +82,7 @@ async fn dropping_the_handle_closes_the_port_even_with_a_connection_open() {
     done.recv_timeout(Duration::from_secs(10))
         .expect("drop returns promptly");
     assert!(
-        TcpStream::connect(&addr).is_err(),
+        TcpStream::connect(addr).is_err(),
         "nothing listens on {addr} any more"
     );
     assert!(
@@ -124,9 +97,9 @@ async fn dropping_the_handle_closes_the_port_even_with_a_connection_open() {
 #[tokio::test]
 async fn shutdown_stops_the_server() {
     let server = MockServer::start().await;
-    let addr = server.url().trim_start_matches("http://").to_owned();
+    let addr = server.address();
     server.shutdown();
-    assert!(TcpStream::connect(&addr).is_err());
+    assert!(TcpStream::connect(addr).is_err());
 }
 
 #[tokio::test]
@@ -141,8 +114,7 @@ async fn publish_is_atomic_and_returns_sequence_numbers() {
         [None],
         "same id and source: a no-op"
     );
-    let mut bad = event("c");
-    bad["time"] = json!("later");
+    let bad = cloud_event("c").at("later").build();
     let error = server.publish([event("d"), bad]).unwrap_err();
     assert_eq!(error.index, 1);
     assert!(error.to_string().contains("later"), "{error}");
@@ -248,7 +220,7 @@ async fn the_builder_takes_fixtures_parties_auth_keys_and_base_url() {
             env!("CARGO_MANIFEST_DIR"),
             "/fixtures/test/rules.json"
         ))
-        .parties([(4242, PartyIdentifier::Unit("974761076".into()))])
+        .parties([Party::organisation(4242, "974761076")])
         .auth(AuthMode::Off)
         .jwt_public_key(include_str!("keys/other-team-public-key.pem"))
         .base_url("https://platform.tt02.altinn.no/")
@@ -325,12 +297,12 @@ async fn tokens_from_the_handle_are_accepted_in_strict_mode() {
         .await
         .unwrap();
     assert_eq!(person.status(), 401);
-    let access = server.platform_access_token("ttd/apps-test").unwrap();
+    let access = server.platform_access_token("ttd/apps-test");
     let published = client
         .post(format!("{}/events/api/v1/app", server.url()))
         .bearer_auth(server.token("ttd"))
         .header("PlatformAccessToken", access)
-        .json(&json!({"specversion": "1.0", "type": "app.instance.created", "source": SOURCE, "subject": "/party/1337"}))
+        .json(&app_event().build())
         .send()
         .await
         .unwrap();
@@ -371,28 +343,4 @@ async fn the_builder_s_extra_key_is_trusted_in_strict_mode_and_the_journal_cap_h
     }
     assert_eq!(server.received_requests().len(), 1, "capped at one");
     assert_eq!(server.received_requests()[0].id, 2, "the newest kept");
-}
-
-#[tokio::test]
-async fn an_abandoned_wait_costs_nothing_and_an_endless_one_still_returns() {
-    let server = MockServer::start().await;
-    // Given up after 10 ms: the wait's task is cancelled with it.
-    let abandoned = tokio::time::timeout(
-        Duration::from_millis(10),
-        server.wait_for_requests(1, Duration::MAX),
-    )
-    .await;
-    assert!(abandoned.is_err());
-    let url = format!("{}?after=x", server.events_url("ttd", "apps-test"));
-    let token = server.token("ttd");
-    let client = tokio::spawn(async move {
-        reqwest::Client::new()
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-    });
-    server.wait_for_requests(1, Duration::MAX).await.unwrap();
-    client.await.unwrap();
 }

@@ -2,32 +2,21 @@
 
 mod common;
 
-use altinn_events_mock::ServerConfig;
-use altinn_events_mock::auth::AuthMode;
-use common::{TestServer, fixture, start_with};
+use altinn_events_mock::AuthMode;
+use common::{CloudEvent, TestServer, app_event, start_with_auth};
 use serde_json::json;
 
 const PUBLISH: &str = "/events/api/v1/app";
 const SOURCE: &str = "https://ttd.apps.tt02.altinn.no/ttd/apps-test/instances/1337/3c42ee2a-f6c2-4a4a-9a5e-3e7b1e0a8a43";
 
-async fn server(auth: AuthMode) -> TestServer {
-    start_with(ServerConfig {
-        fixtures: vec![fixture("test/rules.json")],
-        auth,
-        ..ServerConfig::default()
-    })
-    .await
-}
-
-fn app_event(source: &str) -> serde_json::Value {
-    json!({
-        "specversion": "1.0",
-        "type": "app.instance.process.completed",
-        "source": source,
-        "subject": "/party/1337",
-        "alternativesubject": "/person/01038712345",
-        "data": {"ignored": true},
-    })
+/// What the app posts: a completed process of the instance at `source`, with data the server
+/// drops.
+fn completed(source: &str) -> CloudEvent {
+    app_event()
+        .of_type("app.instance.process.completed")
+        .with("source", source)
+        .person("01038712345")
+        .with("data", json!({"ignored": true}))
 }
 
 async fn publish_as(
@@ -52,9 +41,9 @@ async fn publish_as(
 
 #[tokio::test]
 async fn a_published_event_gets_an_id_a_time_and_a_resource_and_loses_its_data() {
-    let server = server(AuthMode::Strict).await;
+    let server = start_with_auth(AuthMode::Strict).await;
     let before = chrono::Utc::now();
-    let answer = publish_as(&server, Some("ttd/apps-test"), &app_event(SOURCE)).await;
+    let answer = publish_as(&server, Some("ttd/apps-test"), &completed(SOURCE).build()).await;
     assert_eq!(answer.status, 201, "{}", answer.body);
     assert_eq!(
         answer.content_type(),
@@ -82,17 +71,17 @@ async fn a_published_event_gets_an_id_a_time_and_a_resource_and_loses_its_data()
 
 #[tokio::test]
 async fn no_token_is_an_empty_401_and_no_access_token_an_empty_403() {
-    let server = server(AuthMode::Strict).await;
+    let server = start_with_auth(AuthMode::Strict).await;
     let answer = server
         .send(
             server
                 .client
                 .post(server.url(PUBLISH))
-                .json(&app_event(SOURCE)),
+                .json(&completed(SOURCE).build()),
         )
         .await;
     assert_eq!((answer.status, answer.body.as_str()), (401, ""));
-    let answer = publish_as(&server, None, &app_event(SOURCE)).await;
+    let answer = publish_as(&server, None, &completed(SOURCE).build()).await;
     assert_eq!((answer.status, answer.body.as_str()), (403, ""));
     // An expired access token is no better.
     let token = server.token("org=ttd").await;
@@ -102,14 +91,14 @@ async fn no_token_is_an_empty_401_and_no_access_token_an_empty_403() {
         .post(server.url(PUBLISH))
         .bearer_auth(token)
         .header("PlatformAccessToken", expired)
-        .json(&app_event(SOURCE));
+        .json(&completed(SOURCE).build());
     assert_eq!(server.send(request).await.status, 403);
 }
 
 #[tokio::test]
 async fn another_apps_access_token_is_refused_with_production_s_message() {
-    let server = server(AuthMode::Strict).await;
-    let answer = publish_as(&server, Some("ttd/other-app"), &app_event(SOURCE)).await;
+    let server = start_with_auth(AuthMode::Strict).await;
+    let answer = publish_as(&server, Some("ttd/other-app"), &completed(SOURCE).build()).await;
     assert_eq!(answer.status, 401);
     assert_eq!(
         answer.content_type(),
@@ -122,16 +111,15 @@ async fn another_apps_access_token_is_refused_with_production_s_message() {
     );
     // Quirk: the check is a prefix test on the path.
     let longer = SOURCE.replace("/apps-test/", "/apps-testing/");
-    let answer = publish_as(&server, Some("ttd/apps-test"), &app_event(&longer)).await;
+    let answer = publish_as(&server, Some("ttd/apps-test"), &completed(&longer).build()).await;
     assert_eq!(answer.status, 201, "{}", answer.body);
 }
 
 #[tokio::test]
 async fn missing_values_and_bad_bodies_are_400s() {
-    let server = server(AuthMode::Strict).await;
+    let server = start_with_auth(AuthMode::Strict).await;
     for missing in ["source", "specversion", "type", "subject"] {
-        let mut body = app_event(SOURCE);
-        body.as_object_mut().unwrap().remove(missing);
+        let body = completed(SOURCE).without(missing).build();
         let answer = publish_as(&server, Some("ttd/apps-test"), &body).await;
         answer.assert_bad_request(
             "Missing parameter values: source, subject and type cannot be null",
@@ -160,7 +148,7 @@ async fn missing_values_and_bad_bodies_are_400s() {
 
 #[tokio::test]
 async fn a_non_json_content_type_is_415_after_the_access_check() {
-    let server = server(AuthMode::Strict).await;
+    let server = start_with_auth(AuthMode::Strict).await;
     let token = server.token("org=ttd").await;
     let request = server
         .client
@@ -183,22 +171,27 @@ async fn a_non_json_content_type_is_415_after_the_access_check() {
 #[tokio::test]
 async fn lenient_and_off_need_no_access_token() {
     for auth in [AuthMode::Lenient, AuthMode::Off] {
-        let server = server(auth).await;
-        let answer = publish_as(&server, None, &app_event(SOURCE)).await;
+        let server = start_with_auth(auth).await;
+        let answer = publish_as(&server, None, &completed(SOURCE).build()).await;
         assert_eq!(answer.status, 201, "{auth}: {}", answer.body);
     }
 }
 
 #[tokio::test]
 async fn a_relative_source_makes_production_throw() {
-    let server = server(AuthMode::Off).await;
-    let answer = publish_as(&server, None, &app_event("ttd/apps-test/instances/1/x")).await;
+    let server = start_with_auth(AuthMode::Off).await;
+    let answer = publish_as(
+        &server,
+        None,
+        &completed("ttd/apps-test/instances/1/x").build(),
+    )
+    .await;
     assert_eq!(answer.status, 500);
 }
 
 #[tokio::test]
 async fn the_query_path_does_not_take_posts_nor_the_publish_path_gets() {
-    let server = server(AuthMode::Strict).await;
+    let server = start_with_auth(AuthMode::Strict).await;
     let answer = server.get(PUBLISH).await;
     assert_eq!((answer.status, answer.header("allow")), (405, Some("POST")));
 }
@@ -220,8 +213,8 @@ async fn post_raw(server: &TestServer, content_type: Option<&str>, body: &str) -
 
 #[tokio::test]
 async fn no_content_type_is_415_because_no_formatter_can_read_the_body() {
-    let server = server(AuthMode::Strict).await;
-    let answer = post_raw(&server, None, &app_event(SOURCE).to_string()).await;
+    let server = start_with_auth(AuthMode::Strict).await;
+    let answer = post_raw(&server, None, &completed(SOURCE).build().to_string()).await;
     assert_eq!(answer.status, 415);
     assert_eq!(
         answer.content_type(),
@@ -231,7 +224,7 @@ async fn no_content_type_is_415_because_no_formatter_can_read_the_body() {
 
 #[tokio::test]
 async fn property_names_match_in_any_case_and_a_repeated_one_takes_its_last_value() {
-    let server = server(AuthMode::Strict).await;
+    let server = start_with_auth(AuthMode::Strict).await;
     let body = format!(
         r#"{{"Source":"{SOURCE}","SpecVersion":"1.0","TYPE":"app.instance.created","subject":"x","subject":"/party/1337"}}"#
     );
@@ -242,7 +235,7 @@ async fn property_names_match_in_any_case_and_a_repeated_one_takes_its_last_valu
 
 #[tokio::test]
 async fn a_null_body_or_a_wrongly_typed_property_names_its_model_state_key() {
-    let server = server(AuthMode::Strict).await;
+    let server = start_with_auth(AuthMode::Strict).await;
     let null = post_raw(&server, Some("application/json"), "null").await;
     assert_eq!(
         null.json()["errors"][""][0],
@@ -258,9 +251,8 @@ async fn a_null_body_or_a_wrongly_typed_property_names_its_model_state_key() {
 
 #[tokio::test]
 async fn a_subject_that_cannot_be_a_location_header_is_stored_then_answered_500() {
-    let server = server(AuthMode::Strict).await;
-    let mut body = app_event(SOURCE);
-    body["subject"] = json!("/party/æ");
+    let server = start_with_auth(AuthMode::Strict).await;
+    let body = completed(SOURCE).with("subject", "/party/æ").build();
     let answer = publish_as(&server, Some("ttd/apps-test"), &body).await;
     assert_eq!(answer.status, 500);
     let page = server
@@ -271,8 +263,8 @@ async fn a_subject_that_cannot_be_a_location_header_is_stored_then_answered_500(
 
 #[tokio::test]
 async fn dot_segments_in_the_source_are_resolved_before_the_app_check() {
-    let server = server(AuthMode::Strict).await;
+    let server = start_with_auth(AuthMode::Strict).await;
     let dotted = SOURCE.replace("/ttd/apps-test/", "/ttd/other/../apps-test/");
-    let answer = publish_as(&server, Some("ttd/apps-test"), &app_event(&dotted)).await;
+    let answer = publish_as(&server, Some("ttd/apps-test"), &completed(&dotted).build()).await;
     assert_eq!(answer.status, 201, "{}", answer.body);
 }

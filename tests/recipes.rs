@@ -38,11 +38,7 @@ async fn get_with_retry(
 async fn retry_with_backoff_honours_retry_after() {
     let server = server_with(EVENTS).await;
     let consumer = Consumer::new(&server);
-    let _outage = server.fault(
-        "when=first:2,what=status:503,retry_after=1,route=query"
-            .parse()
-            .unwrap(),
-    );
+    let _outage = server.fault("when=first:2,what=status:503,retry_after=1,route=query");
     let mut waits = Vec::new();
     let response = get_with_retry(&consumer, &consumer.first_page(3), 4, |d| waits.push(d)).await;
     assert_eq!(response.status(), 200);
@@ -63,7 +59,7 @@ async fn retry_with_backoff_honours_retry_after() {
 async fn resume_from_the_last_seen_id_after_a_failure_mid_traversal() {
     let server = server_with(EVENTS).await;
     let consumer = Consumer::new(&server);
-    let _reset = server.fault("when=nth:3,what=reset,route=query".parse().unwrap());
+    let _reset = server.fault("when=nth:3,what=reset,route=query");
     let mut url = Some(consumer.first_page(SIZE));
     let mut resume = consumer.first_page(SIZE);
     let (mut seen, mut failures) = (Vec::new(), 0);
@@ -99,7 +95,7 @@ async fn resume_from_the_last_seen_id_after_a_failure_mid_traversal() {
 async fn tolerate_duplicates_after_stale_next() {
     let server = server_with(EVENTS).await;
     let consumer = Consumer::new(&server);
-    let _stale = server.fault("when=nth:2,what=stale_next:3".parse().unwrap());
+    let _stale = server.fault("when=nth:2,what=stale_next:3");
     let mut url = Some(consumer.first_page(SIZE));
     let (mut received, mut processed, mut done) = (0, Vec::new(), HashSet::new());
     while let Some(current) = url.take() {
@@ -120,7 +116,7 @@ async fn tolerate_duplicates_after_stale_next() {
 async fn survive_an_empty_page() {
     let server = server_with(EVENTS).await;
     let consumer = Consumer::new(&server);
-    let _empty = server.fault("when=nth:2,what=empty_page".parse().unwrap());
+    let _empty = server.fault("when=nth:2,what=empty_page");
     let mut url = consumer.first_page(SIZE);
     let mut resume = url.clone();
     let (mut seen, mut polls) = (Vec::new(), 0);

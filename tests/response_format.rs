@@ -3,8 +3,8 @@
 
 mod common;
 
-use altinn_events_mock::ServerConfig;
-use common::{APPS_TEST, fixture, start, start_with};
+use altinn_events_mock::MockServer;
+use common::{APPS_TEST, start, start_with, with_rules};
 
 #[tokio::test]
 async fn a_page_is_cloudevents_json_joined_by_comma_space_whatever_the_accept_header() {
@@ -80,7 +80,7 @@ async fn next_repeats_the_query_after_the_last_returned_id() {
             "{APPS_TEST}?from=2000-01-01Z&size=2&type=app.%25&TYPE=x"
         ))
         .await;
-    let base = server.handle.url();
+    let base = server.server.url();
     assert_eq!(
         answer.header("next").unwrap(),
         format!("{base}{APPS_TEST}?after=e02&from=2000-01-01Z&size=2&type=app.%&type=x")
@@ -206,12 +206,7 @@ async fn next_uses_the_host_header_or_the_base_url_flag() {
         format!("http://events.example:8080{APPS_TEST}?after=shared-id")
     );
 
-    let configured = start_with(ServerConfig {
-        fixtures: vec![fixture("test/rules.json")],
-        base_url: Some("https://platform.tt02.altinn.no/".into()),
-        ..ServerConfig::default()
-    })
-    .await;
+    let configured = start_with(with_rules().base_url("https://platform.tt02.altinn.no/")).await;
     let answer = configured.get(&format!("{APPS_TEST}?after=e06")).await;
     assert_eq!(
         answer.header("next").unwrap(),
@@ -221,11 +216,7 @@ async fn next_uses_the_host_header_or_the_base_url_flag() {
 
 #[tokio::test]
 async fn every_demo_event_is_a_valid_cloudevent() {
-    let server = start_with(ServerConfig {
-        demo_when_no_fixtures: true,
-        ..ServerConfig::default()
-    })
-    .await;
+    let server = start_with(MockServer::builder().demo_data()).await;
     let mut total = 0;
     for app in ["ttd/apps-test", "ttd/endring-av-navn-v2"] {
         let answer = server

@@ -2,13 +2,12 @@
 
 mod common;
 
-use std::time::Duration;
+use std::io::ErrorKind;
+use std::net::SocketAddr;
 
-use common::{APPS_TEST, start};
+use common::{APPS_TEST, raw_exchange, start};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 /// Pieces of query strings: names, separators, odd encodings, values of every kind.
 const PIECES: &[&str] = &[
@@ -162,23 +161,21 @@ async fn past_kestrel_s_limits_requests_get_its_empty_414_431_and_400() {
         b"person: \xe6\xff\r\nConnection: close\r\n\r\n",
     ]
     .concat();
-    let response = raw_exchange(server.handle.local_addr(), &request).await;
+    let response = answer_to(server.address(), &request);
     assert!(response.starts_with("HTTP/1.1 400"), "{response}");
 }
 
-async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8]) -> String {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request).await.unwrap();
-    let mut response = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response)).await;
-    String::from_utf8_lossy(&response).into_owned()
+/// What the server answered `request` with, as text.
+fn answer_to(address: SocketAddr, request: &[u8]) -> String {
+    let received = raw_exchange(address, request).expect("an answer");
+    String::from_utf8_lossy(&received).into_owned()
 }
 
 #[tokio::test]
 async fn malformed_requests_on_the_wire_never_take_the_server_down() {
     let server = start().await;
     let token = server.token("org=ttd").await;
-    let addr = server.handle.local_addr();
+    let addr = server.address();
     let requests: Vec<Vec<u8>> = vec![
         b"GET /events/api/v1/app/ttd/apps-test?after=\xff\xfe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(),
         [
@@ -192,7 +189,12 @@ async fn malformed_requests_on_the_wire_never_take_the_server_down() {
         b"GET /events/api/v1/app/%ff/%00?after=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(),
     ];
     for request in requests {
-        let response = raw_exchange(addr, &request).await;
+        // A reset connection is no answer at all, which is no 5xx either.
+        let response = match raw_exchange(addr, &request) {
+            Ok(received) => String::from_utf8_lossy(&received).into_owned(),
+            Err(error) if error.kind() == ErrorKind::ConnectionReset => String::new(),
+            Err(error) => panic!("{error}"),
+        };
         assert!(
             !response.starts_with("HTTP/1.1 5") || response.contains("An error occurred"),
             "{response}"

@@ -21,14 +21,11 @@ async fn two_hundred_servers_start_answer_and_stop_together() {
             .expect("answers");
         assert_eq!(health.status(), 200);
     }
-    let addrs: Vec<String> = servers
-        .iter()
-        .map(|s| s.url().trim_start_matches("http://").to_owned())
-        .collect();
+    let addrs: Vec<std::net::SocketAddr> = servers.iter().map(MockServer::address).collect();
     drop(servers);
     for addr in addrs {
         assert!(
-            std::net::TcpStream::connect(&addr).is_err(),
+            std::net::TcpStream::connect(addr).is_err(),
             "{addr} still open"
         );
     }

@@ -4,9 +4,8 @@ mod common;
 
 use std::time::Duration;
 
-use altinn_events_mock::{Event, Registration, ServerConfig};
-use chrono::TimeDelta;
-use common::{APPS_TEST, fixture, start, start_with};
+use altinn_events_mock::MockServer;
+use common::{APPS_TEST, event, start, start_with, with_rules};
 
 async fn ids(server: &common::TestServer, query: &str) -> Vec<String> {
     server
@@ -202,43 +201,19 @@ async fn an_event_production_cannot_authorize_makes_the_page_fail() {
     );
 }
 
-fn runtime_event(id: &str) -> Event {
-    Event::from_json(serde_json::json!({
-        "specversion": "1.0",
-        "id": id,
-        "type": "app.instance.created",
-        "source": format!("https://ttd.apps.at22.altinn.cloud/ttd/apps-test/instances/1337/{id}"),
-        "subject": "/party/1337",
-        "time": "2024-01-01T00:00:00Z",
-    }))
-    .unwrap()
-}
+const LAG: Duration = Duration::from_secs(30);
 
 #[tokio::test]
 async fn the_visibility_lag_hides_events_registered_less_than_the_lag_ago() {
-    let server = ServerConfig {
-        fixtures: vec![fixture("test/rules.json")],
-        visibility_lag: Duration::from_secs(30),
-        ..ServerConfig::default()
-    }
-    .bind()
-    .await
-    .unwrap();
-    let now = server.clock().now();
-    server.store().append(
-        vec![runtime_event("old")],
-        Registration::At(now - TimeDelta::seconds(31)),
-    );
-    server
-        .store()
-        .append(vec![runtime_event("fresh")], Registration::At(now));
-    let clock = server.clock().clone();
-    let server = common::serve(server);
+    let server = start_with(with_rules().visibility_lag(LAG)).await;
+    server.server.publish([event("old")]).unwrap();
+    server.server.advance_clock(Duration::from_secs(31));
+    server.server.publish([event("fresh")]).unwrap();
     assert_eq!(
         ids(&server, "after=shared-id").await,
         ["e07", "shared-id", "old"]
     );
-    clock.advance(TimeDelta::seconds(30));
+    server.server.advance_clock(LAG);
     assert_eq!(
         ids(&server, "after=shared-id").await,
         ["e07", "shared-id", "old", "fresh"]
@@ -247,29 +222,13 @@ async fn the_visibility_lag_hides_events_registered_less_than_the_lag_ago() {
 
 #[tokio::test]
 async fn when_no_event_is_old_enough_nothing_is_hidden() {
-    let server = ServerConfig {
-        visibility_lag: Duration::from_secs(30),
-        ..ServerConfig::default()
-    }
-    .bind()
-    .await
-    .unwrap();
-    let now = server.clock().now();
-    server.store().append(
-        vec![runtime_event("a"), runtime_event("b")],
-        Registration::At(now),
-    );
-    let server = common::serve(server);
+    let server = start_with(MockServer::builder().visibility_lag(LAG)).await;
+    server.server.publish([event("a"), event("b")]).unwrap();
     assert_eq!(ids(&server, "after=x").await, ["a", "b"]);
 }
 
 #[tokio::test]
 async fn startup_fixtures_are_visible_at_once_under_a_lag() {
-    let server = start_with(ServerConfig {
-        fixtures: vec![fixture("test/rules.json")],
-        visibility_lag: Duration::from_secs(30),
-        ..ServerConfig::default()
-    })
-    .await;
+    let server = start_with(with_rules().visibility_lag(LAG)).await;
     assert_eq!(ids(&server, "from=2000-01-01Z").await, ALL_TTD);
 }

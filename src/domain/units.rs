@@ -3,15 +3,6 @@
 use std::time::Duration;
 
 /// Parses `250ms`, `30s`, `2m`, `1h` (a whole number and a unit; a bare number is seconds).
-///
-/// ```
-/// use std::time::Duration;
-/// use altinn_events_mock::units::parse_duration;
-///
-/// assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-/// assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-/// assert!(parse_duration("soon").is_err());
-/// ```
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
@@ -39,10 +30,6 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// Parses a byte size: `1048576`, `512KiB`, `16MiB`, `1GiB` (also `KB`/`MB`/`GB`, read as
 /// powers of 1024 too).
-///
-/// ```
-/// assert_eq!(altinn_events_mock::units::parse_byte_size("16MiB"), Ok(16 * 1024 * 1024));
-/// ```
 pub(crate) fn parse_byte_size(text: &str) -> Result<usize, String> {
     let text = text.trim();
     let split = text
@@ -140,6 +127,8 @@ mod tests {
 
     #[test]
     fn reads_each_unit() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));

@@ -18,9 +18,6 @@ use crate::domain::fixtures::{self, Format};
 use crate::domain::store::Registration;
 use crate::domain::units::parse_duration;
 
-/// The OpenAPI 3.1 description of the faked endpoints and of `/_mock`.
-const OPENAPI: &str = include_str!("openapi.json");
-
 /// Refuses the request unless it may use `endpoint`: with `--no-admin` everything but token
 /// and health is a 404, and with `--admin-token` it needs that bearer token.
 pub(super) fn admit(app: &App, endpoint: &AdminEndpoint, parts: &Parts) -> Result<(), Problem> {
@@ -71,9 +68,11 @@ pub(super) fn answer(
             mint_token(app, parts.uri.query().unwrap_or_default())
         }
         (AdminEndpoint::Health, &Method::GET) => Ok(health(app)),
-        (AdminEndpoint::OpenApi, &Method::GET) => {
-            Ok(with_body(StatusCode::OK, "application/json", OPENAPI))
-        }
+        (AdminEndpoint::OpenApi, &Method::GET) => Ok(with_body(
+            StatusCode::OK,
+            "application/json",
+            super::openapi::document(&app.base_url(&parts.headers)),
+        )),
         (AdminEndpoint::Events, &Method::GET) => Ok(list_events(app)),
         (AdminEndpoint::Events, &Method::POST) => store_events(app, parts, body),
         (AdminEndpoint::Events, &Method::DELETE) => {

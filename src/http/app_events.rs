@@ -1,6 +1,6 @@
 //! `GET /events/api/v1/app/{org}/{app}`: parse, run production's checks in order, render.
 
-use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
+use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{HeaderMap, StatusCode};
 
@@ -68,7 +68,7 @@ pub(super) fn query(
         _ => page.last().map(|last| Some(last.event.id())),
     };
     if let Some(after) = next_after {
-        let base = base_url(app, headers);
+        let base = app.base_url(headers);
         let link = link_with(&base, &request_path(parts.uri.path()), after, &params);
         // Kestrel refuses a header value outside visible ASCII, and production answers 500.
         let value = is_valid_header_value(&link)
@@ -80,19 +80,6 @@ pub(super) fn query(
         response.headers_mut().insert("next", value);
     }
     Ok((response, page.len()))
-}
-
-/// `--base-url`, or `http://` + the request's `Host`.
-fn base_url(app: &App, headers: &HeaderMap) -> String {
-    if let Some(base) = &app.settings.base_url {
-        return base.clone();
-    }
-    let host = headers
-        .get(HOST)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned)
-        .unwrap_or_else(|| app.local_addr.to_string());
-    format!("http://{host}")
 }
 
 /// No `Content-Type`, or `application/json`, or `application/*+json` (ASP.NET Core's subset

@@ -15,6 +15,7 @@ mod connection;
 mod credentials;
 mod fault_shaping;
 mod kestrel;
+mod openapi;
 mod problem;
 mod publish;
 mod response_body;
@@ -94,6 +95,20 @@ impl App {
             settings,
             local_addr,
         }
+    }
+
+    /// Where the server is reached: `--base-url`, or `http://` + the request's `Host` (the
+    /// listening address without one). The base of `next` links and of OpenAPI's `servers`.
+    fn base_url(&self, headers: &hyper::HeaderMap) -> String {
+        if let Some(base) = &self.settings.base_url {
+            return base.clone();
+        }
+        let host = headers
+            .get(hyper::header::HOST)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.local_addr.to_string());
+        format!("http://{host}")
     }
 }
 

@@ -1,17 +1,15 @@
 //! A feed of events in a `MockServer`, and a client that reads it as consumers do.
 
-use std::time::Duration;
-
 use altinn_events_mock::MockServer;
 use serde_json::Value;
 
 /// The org and app every event here belongs to.
-pub const ORG: &str = "ttd";
-pub const APP: &str = "apps-test";
+pub(crate) const ORG: &str = "ttd";
+pub(crate) const APP: &str = "apps-test";
 
 /// Event `i` of the feed: id `ev-{i:03}`, an instance of its own, one minute after the one
 /// before.
-pub fn event(i: usize) -> Value {
+pub(crate) fn event(i: usize) -> Value {
     super::cloud_event(&format!("ev-{i:03}"))
         .with(
             "source",
@@ -24,12 +22,12 @@ pub fn event(i: usize) -> Value {
 }
 
 /// The ids of events `range`.
-pub fn ids(range: std::ops::Range<usize>) -> Vec<String> {
+pub(crate) fn ids(range: std::ops::Range<usize>) -> Vec<String> {
     range.map(|i| format!("ev-{i:03}")).collect()
 }
 
 /// A server holding events 0..count of the feed.
-pub async fn server_with(count: usize) -> MockServer {
+pub(crate) async fn server_with(count: usize) -> MockServer {
     MockServer::builder()
         .events((0..count).map(event))
         .start()
@@ -37,14 +35,14 @@ pub async fn server_with(count: usize) -> MockServer {
 }
 
 /// A consumer of the feed: a client with the org's token.
-pub struct Consumer {
-    pub client: reqwest::Client,
-    pub token: String,
-    pub base: String,
+pub(crate) struct Consumer {
+    pub(crate) client: reqwest::Client,
+    pub(crate) token: String,
+    pub(crate) base: String,
 }
 
 impl Consumer {
-    pub fn new(server: &MockServer) -> Consumer {
+    pub(crate) fn new(server: &MockServer) -> Consumer {
         Consumer {
             client: super::client(),
             token: server.token(ORG),
@@ -53,17 +51,21 @@ impl Consumer {
     }
 
     /// The first page's URL.
-    pub fn first_page(&self, size: usize) -> String {
+    pub(crate) fn first_page(&self, size: usize) -> String {
         format!("{}?after=0&size={size}", self.base)
     }
 
     /// The page after event `after`.
-    pub fn page_after(&self, after: &str, size: usize) -> String {
+    pub(crate) fn page_after(&self, after: &str, size: usize) -> String {
         format!("{}?after={after}&size={size}", self.base)
     }
 
     /// A GET with the token, and `x-mock-fault` when given.
-    pub async fn get(&self, url: &str, fault: Option<&str>) -> reqwest::Result<reqwest::Response> {
+    pub(crate) async fn get(
+        &self,
+        url: &str,
+        fault: Option<&str>,
+    ) -> reqwest::Result<reqwest::Response> {
         let mut request = self.client.get(url).bearer_auth(&self.token);
         if let Some(fault) = fault {
             request = request.header("x-mock-fault", fault);
@@ -72,7 +74,11 @@ impl Consumer {
     }
 
     /// A page's event ids and its `next`, failing on anything but a 200 with JSON.
-    pub async fn page(&self, url: &str, fault: Option<&str>) -> (Vec<String>, Option<String>) {
+    pub(crate) async fn page(
+        &self,
+        url: &str,
+        fault: Option<&str>,
+    ) -> (Vec<String>, Option<String>) {
         let response = self.get(url, fault).await.expect("answered");
         assert_eq!(response.status(), 200, "{url}");
         let next = response

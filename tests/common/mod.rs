@@ -3,7 +3,7 @@
 //! helper.
 #![allow(dead_code)] // each test binary uses its own part of this
 
-pub mod feed;
+pub(crate) mod feed;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -15,36 +15,36 @@ use reqwest::header::HeaderMap;
 use serde_json::{Map, Value, json};
 
 /// The path of a checked-in fixture, e.g. `fixture("test/rules.json")`.
-pub fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
         .join(name)
 }
 
 /// The app whose events `fixtures/test/rules.json` is mostly about.
-pub const APPS_TEST: &str = "/events/api/v1/app/ttd/apps-test";
+pub(crate) const APPS_TEST: &str = "/events/api/v1/app/ttd/apps-test";
 
 /// The source of event `cloud_event` makes by default.
-pub const SOURCE: &str = "https://ttd.apps.tt02.altinn.no/ttd/apps-test/instances/1337/0b4b4c4e-aaaa-4bbb-8ccc-000000000001";
+pub(crate) const SOURCE: &str = "https://ttd.apps.tt02.altinn.no/ttd/apps-test/instances/1337/0b4b4c4e-aaaa-4bbb-8ccc-000000000001";
 
 /// A running server and a client for it.
-pub struct TestServer {
-    pub server: MockServer,
-    pub client: reqwest::Client,
+pub(crate) struct TestServer {
+    pub(crate) server: MockServer,
+    pub(crate) client: reqwest::Client,
 }
 
 /// A builder with `fixtures/test/rules.json` (strict auth, as production).
-pub fn with_rules() -> MockServerBuilder {
+pub(crate) fn with_rules() -> MockServerBuilder {
     MockServer::builder().fixture(fixture("test/rules.json"))
 }
 
 /// Starts a server on a free port with `fixtures/test/rules.json` and strict auth.
-pub async fn start() -> TestServer {
+pub(crate) async fn start() -> TestServer {
     start_with(with_rules()).await
 }
 
 /// Starts the server `builder` describes.
-pub async fn start_with(builder: MockServerBuilder) -> TestServer {
+pub(crate) async fn start_with(builder: MockServerBuilder) -> TestServer {
     TestServer {
         server: builder.start().await,
         client: client(),
@@ -52,12 +52,12 @@ pub async fn start_with(builder: MockServerBuilder) -> TestServer {
 }
 
 /// A server with `rules.json` in the given auth mode.
-pub async fn start_with_auth(auth: AuthMode) -> TestServer {
+pub(crate) async fn start_with_auth(auth: AuthMode) -> TestServer {
     start_with(with_rules().auth(auth)).await
 }
 
 /// A client that gives up after 30 s, so a hung server fails a test instead of hanging it.
-pub fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -67,10 +67,10 @@ pub fn client() -> reqwest::Client {
 /// A CloudEvent of app `ttd/apps-test` for party 1337, `app.instance.created` at
 /// 2024-03-01T12:00:00Z; change what a test needs with the methods, then `.build()`.
 #[derive(Debug, Clone)]
-pub struct CloudEvent(Map<String, Value>);
+pub(crate) struct CloudEvent(Map<String, Value>);
 
 /// The event with this id, as [`CloudEvent`] describes it.
-pub fn cloud_event(id: &str) -> CloudEvent {
+pub(crate) fn cloud_event(id: &str) -> CloudEvent {
     let Value::Object(map) = json!({
         "specversion": "1.0",
         "id": id,
@@ -84,14 +84,20 @@ pub fn cloud_event(id: &str) -> CloudEvent {
     CloudEvent(map)
 }
 
+/// [`cloud_event`] as an app posts it to `POST /events/api/v1/app`: without the `id` and
+/// `time` the server gives it.
+pub(crate) fn app_event() -> CloudEvent {
+    cloud_event("").without("id").without("time")
+}
+
 /// [`cloud_event`] as JSON, unchanged.
-pub fn event(id: &str) -> Value {
+pub(crate) fn event(id: &str) -> Value {
     cloud_event(id).build()
 }
 
 impl CloudEvent {
     /// For app `org`/`app`: the source's host and path follow.
-    pub fn app(self, org: &str, app: &str) -> CloudEvent {
+    pub(crate) fn app(self, org: &str, app: &str) -> CloudEvent {
         let party = self.party_id();
         self.with(
             "source",
@@ -102,7 +108,7 @@ impl CloudEvent {
     }
 
     /// Owned by party `party`: subject and source follow.
-    pub fn party(self, party: u32) -> CloudEvent {
+    pub(crate) fn party(self, party: u32) -> CloudEvent {
         let source = self.0["source"].as_str().unwrap_or(SOURCE).replace(
             &format!("/instances/{}/", self.party_id()),
             &format!("/instances/{party}/"),
@@ -112,34 +118,34 @@ impl CloudEvent {
     }
 
     /// Of this type.
-    pub fn of_type(self, event_type: &str) -> CloudEvent {
+    pub(crate) fn of_type(self, event_type: &str) -> CloudEvent {
         self.with("type", event_type)
     }
 
     /// At this time (RFC 3339).
-    pub fn at(self, time: &str) -> CloudEvent {
+    pub(crate) fn at(self, time: &str) -> CloudEvent {
         self.with("time", time)
     }
 
     /// With `alternativesubject` `/person/{ssn}`.
-    pub fn person(self, ssn: &str) -> CloudEvent {
+    pub(crate) fn person(self, ssn: &str) -> CloudEvent {
         self.with("alternativesubject", format!("/person/{ssn}"))
     }
 
     /// With attribute `key` set to `value`.
-    pub fn with(mut self, key: &str, value: impl Into<Value>) -> CloudEvent {
+    pub(crate) fn with(mut self, key: &str, value: impl Into<Value>) -> CloudEvent {
         self.0.insert(key.to_owned(), value.into());
         self
     }
 
     /// Without attribute `key`.
-    pub fn without(mut self, key: &str) -> CloudEvent {
+    pub(crate) fn without(mut self, key: &str) -> CloudEvent {
         self.0.remove(key);
         self
     }
 
     /// The JSON.
-    pub fn build(self) -> Value {
+    pub(crate) fn build(self) -> Value {
         Value::Object(self.0)
     }
 
@@ -156,7 +162,7 @@ impl CloudEvent {
 /// came back before the server closed the connection (give `Connection: close`), or the
 /// error that ended the read. Blocking: the server runs on its own thread, so async tests may
 /// call it too.
-pub fn raw_exchange(address: SocketAddr, request: &[u8]) -> std::io::Result<Vec<u8>> {
+pub(crate) fn raw_exchange(address: SocketAddr, request: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut stream = TcpStream::connect(address)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     stream.write_all(request)?;
@@ -166,7 +172,7 @@ pub fn raw_exchange(address: SocketAddr, request: &[u8]) -> std::io::Result<Vec<
 }
 
 /// `GET path` with `headers` and `Connection: close`, over [`raw_exchange`], as text.
-pub fn raw_get(
+pub(crate) fn raw_get(
     address: SocketAddr,
     path: &str,
     headers: &[(&str, &str)],
@@ -182,30 +188,30 @@ pub fn raw_get(
 
 /// What a response said, read in full.
 #[derive(Debug)]
-pub struct Answer {
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Answer {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .get(name)
             .map(|v| v.to_str().expect("ASCII header"))
     }
 
-    pub fn content_type(&self) -> Option<&str> {
+    pub(crate) fn content_type(&self) -> Option<&str> {
         self.header("content-type")
     }
 
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
     /// The ids of the events in a 200 body, each checked to be a valid CloudEvent by the
     /// CloudEvents Rust SDK.
-    pub fn event_ids(&self) -> Vec<String> {
+    pub(crate) fn event_ids(&self) -> Vec<String> {
         assert_eq!(self.status, 200, "{}", self.body);
         let events: Vec<cloudevents::Event> = serde_json::from_str(&self.body)
             .unwrap_or_else(|e| panic!("not CloudEvents ({e}): {}", self.body));
@@ -216,7 +222,7 @@ impl Answer {
     }
 
     /// Asserts a 400 ProblemDetails with `detail`, as rules 1–7 give it.
-    pub fn assert_bad_request(&self, detail: &str) {
+    pub(crate) fn assert_bad_request(&self, detail: &str) {
         assert_eq!(self.status, 400, "{}", self.body);
         assert_eq!(self.content_type(), Some("application/json; charset=utf-8"));
         let body = self.json();
@@ -234,7 +240,7 @@ impl Answer {
 }
 
 /// `00-<32 hex>-<16 hex>-<2 hex>`.
-pub fn assert_trace_id(value: &Value) {
+pub(crate) fn assert_trace_id(value: &Value) {
     let text = value
         .as_str()
         .unwrap_or_else(|| panic!("traceId is {value}"));
@@ -250,17 +256,17 @@ pub fn assert_trace_id(value: &Value) {
 }
 
 impl TestServer {
-    pub fn url(&self, path_and_query: &str) -> String {
+    pub(crate) fn url(&self, path_and_query: &str) -> String {
         format!("{}{}", self.server.url(), path_and_query)
     }
 
     /// The address the server listens on, for raw sockets.
-    pub fn address(&self) -> SocketAddr {
+    pub(crate) fn address(&self) -> SocketAddr {
         self.server.address()
     }
 
     /// A token from the server's own `/_mock/token?{query}`.
-    pub async fn token(&self, query: &str) -> String {
+    pub(crate) async fn token(&self, query: &str) -> String {
         let answer = self
             .send(self.client.get(self.url(&format!("/_mock/token?{query}"))))
             .await;
@@ -269,14 +275,14 @@ impl TestServer {
     }
 
     /// GET `path_and_query` as org `ttd`.
-    pub async fn get(&self, path_and_query: &str) -> Answer {
+    pub(crate) async fn get(&self, path_and_query: &str) -> Answer {
         let token = self.token("org=ttd").await;
         self.get_with(path_and_query, |request| request.bearer_auth(&token))
             .await
     }
 
     /// GET `path_and_query`, letting `build` add headers.
-    pub async fn get_with(
+    pub(crate) async fn get_with(
         &self,
         path_and_query: &str,
         build: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
@@ -285,7 +291,7 @@ impl TestServer {
             .await
     }
 
-    pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
         let response = request.send().await.expect("request succeeds");
         let status = response.status().as_u16();
         let headers = response.headers().clone();

@@ -194,7 +194,7 @@ impl GeneratorOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum GeneratorError {
-    /// More than [`MAX_APPS_PER_ORG`] apps per org.
+    /// More than 1 000 apps per org.
     TooManyAppsPerOrg {
         /// How many were asked for.
         apps_per_org: usize,
@@ -208,7 +208,7 @@ pub enum GeneratorError {
         /// The app.
         app: String,
     },
-    /// Not between 1 and [`MAX_PARTIES`] parties.
+    /// Not between 1 and 1 000 000 parties.
     PartiesOutOfRange {
         /// How many were asked for.
         parties: usize,
@@ -218,7 +218,7 @@ pub enum GeneratorError {
         /// The start asked for.
         start: DateTime<Utc>,
     },
-    /// More than [`MAX_EVENTS`] events at a time.
+    /// More than 100 000 000 events at a time.
     TooManyEvents {
         /// How many were asked for.
         count: usize,
