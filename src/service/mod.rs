@@ -78,21 +78,26 @@ impl MockService {
 
     // ---- events ----
 
-    /// Stores `events` now, all under one lock so no reader sees half a batch and
-    /// registration times rise with sequence numbers. Returns each one's sequence number,
-    /// `None` where the same `id` + `source` was stored before (a no-op, as in production).
+    /// Stores `events` now. Returns each one's sequence number, `None` where the same `id` +
+    /// `source` was stored before (a no-op, as in production).
     pub(crate) fn publish(&self, events: Vec<Event>) -> Vec<Option<u64>> {
-        let mut store = self.write_store();
-        let registered = Registration::At(self.clock.now());
-        store.append_all(events.into_iter().map(Arc::new), registered)
+        self.store_now(&[], events)
     }
 
     /// Registers the fixture's parties, then stores its events now, atomically.
     pub(crate) fn publish_fixtures(&self, fixtures: Fixtures) -> Vec<Option<u64>> {
+        self.store_now(&fixtures.parties, fixtures.events)
+    }
+
+    /// Every event stored while the server runs passes here — the publish endpoint, the admin
+    /// API, the live feed, the Rust helper — so this is where something that must see each new
+    /// event (a webhook delivery, say) hooks in. One lock for the batch: no reader sees half of
+    /// it, and registration times rise with sequence numbers.
+    fn store_now(&self, parties: &[Party], events: Vec<Event>) -> Vec<Option<u64>> {
         let mut store = self.write_store();
-        store.add_parties(&fixtures.parties);
+        store.add_parties(parties);
         let registered = Registration::At(self.clock.now());
-        store.append_all(fixtures.events.into_iter().map(Arc::new), registered)
+        store.append_all(events.into_iter().map(Arc::new), registered)
     }
 
     /// Publishes as an app does: a new id, the clock's time, `resource` derived from the
