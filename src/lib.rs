@@ -66,7 +66,7 @@ pub use domain::faults::{
 };
 pub use domain::fixtures::{FixtureError, FixtureLocation};
 pub use domain::generate::{Environment, GeneratorError, GeneratorOptions};
-pub use domain::route::Route;
+pub use domain::route::{Route, RouteFilter};
 pub use domain::store::{Party, Registration, StoredEvent};
 pub use domain::units::Rate;
 pub use mock_server::{FaultGuard, MockServer, MockServerBuilder, WaitTimeout};

@@ -391,28 +391,75 @@ fn assert_same_flags(command: &[&str], printed: &[String], expected: &[&str]) {
 
 #[tokio::test]
 async fn help_lists_every_flag() {
-    let (help, flags) = help_of(&[]).await;
-    let with_version: Vec<&str> = SERVE_FLAGS.iter().copied().chain(["--version"]).collect();
-    assert_same_flags(&[], &flags, &with_version);
-    // Every serve flag can come from the environment, named after it.
-    for flag in SERVE_FLAGS.iter().filter(|&&flag| flag != "--help") {
-        let variable = format!(
-            "ALTINN_EVENTS_MOCK_{}=",
-            flag[2..].to_uppercase().replace('-', "_")
-        );
-        assert!(help.contains(&variable), "{variable} missing from --help");
-    }
+    let (help, _) = help_of(&[]).await;
     for named in ["--fault <RULE>", "--faults <FILE.json>"] {
         assert!(help.contains(named), "{named} missing from --help");
     }
     for (command, expected) in [
-        ("serve", SERVE_FLAGS),
-        ("token", TOKEN_FLAGS),
-        ("generate", GENERATE_FLAGS),
+        (&[][..], SERVE_FLAGS),
+        (&["serve"][..], SERVE_FLAGS),
+        (&["token"][..], TOKEN_FLAGS),
+        (&["generate"][..], GENERATE_FLAGS),
     ] {
-        let (_, flags) = help_of(&[command]).await;
-        assert_same_flags(&[command], &flags, expected);
+        let (help, flags) = help_of(command).await;
+        let with_version: Vec<&str> = expected.iter().copied().chain(["--version"]).collect();
+        assert_same_flags(command, &flags, &with_version);
+        // Every flag can come from the environment, named after it.
+        for flag in expected.iter().filter(|&&flag| flag != "--help") {
+            let variable = format!(
+                "ALTINN_EVENTS_MOCK_{}=",
+                flag[2..].to_uppercase().replace('-', "_")
+            );
+            assert!(
+                help.contains(&variable),
+                "{command:?}: {variable} missing from --help"
+            );
+        }
     }
+}
+
+#[tokio::test]
+async fn every_command_answers_version() {
+    for command in [&[][..], &["serve"], &["token"], &["generate"]] {
+        let output = Command::new(BIN)
+            .args(command)
+            .arg("--version")
+            .output()
+            .await
+            .unwrap();
+        assert!(output.status.success(), "{command:?} --version");
+        let printed = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            printed.starts_with("altinn-events-mock")
+                && printed.contains(env!("CARGO_PKG_VERSION")),
+            "{command:?}: {printed}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn boolean_variables_take_1_0_true_false_yes_no_on_off_in_any_case() {
+    for (value, admin_status) in [
+        ("1", 404),
+        ("TRUE", 404),
+        ("yes", 404),
+        ("On", 404),
+        ("0", 200),
+        ("false", 200),
+        ("NO", 200),
+        ("off", 200),
+    ] {
+        let server = launch(&["--port", "0"], &[("ALTINN_EVENTS_MOCK_NO_ADMIN", value)]).await;
+        let (status, _) = get(&format!("{}/_mock/events", server.url), None).await;
+        assert_eq!(status, admin_status, "ALTINN_EVENTS_MOCK_NO_ADMIN={value}");
+    }
+    let output = Command::new(BIN)
+        .args(["--port", "0"])
+        .env("ALTINN_EVENTS_MOCK_NO_ADMIN", "maybe")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "altinn-events-mock",
     version,
+    propagate_version = true,
     args_conflicts_with_subcommands = true
 )]
 struct Cli {

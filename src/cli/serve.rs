@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, ValueEnum};
 
 use super::generate::GeneratorArgs;
@@ -54,8 +55,9 @@ pub(super) struct ServeArgs {
     #[arg(long, env = "ALTINN_EVENTS_MOCK_VISIBILITY_LAG", default_value = "0s", value_parser = parse_duration)]
     visibility_lag: Duration,
 
-    /// Remove the admin API under /_mock (except /_mock/token and /_mock/health).
-    #[arg(long, env = "ALTINN_EVENTS_MOCK_NO_ADMIN")]
+    /// Remove the admin API under /_mock (except /_mock/token and /_mock/health). The
+    /// environment variable takes 1/0, true/false, yes/no or on/off, in any case.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_NO_ADMIN", value_parser = BoolishValueParser::new())]
     no_admin: bool,
 
     /// Require `Authorization: Bearer SECRET` on /_mock (except /_mock/token and /_mock/health).

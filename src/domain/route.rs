@@ -32,6 +32,12 @@ impl Route {
         }
     }
 
+    /// Whether it is an endpoint of the faked Altinn API (not the mock's own `/_mock`, nor a
+    /// path nothing is served at).
+    pub fn is_api(self) -> bool {
+        !matches!(self, Route::Token | Route::Admin | Route::Unknown)
+    }
+
     /// The route a fault rule's `route=` names (`unknown` is not one a rule can select).
     pub(crate) fn for_fault_rule(name: &str) -> Option<Route> {
         Some(match name {
@@ -41,5 +47,52 @@ impl Route {
             "admin" => Route::Admin,
             _ => return None,
         })
+    }
+}
+
+/// Which requests a fault rule sees: its `route=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RouteFilter {
+    /// Every endpoint of the faked Altinn API (`route=api`, the default): what a consumer
+    /// calls, not the mock's own `/_mock` (so a script's token request is never counted).
+    Api,
+    /// Every request, `/_mock` included (`route=all`), but `/_mock/faults` itself.
+    All,
+    /// Requests to this one endpoint (`route=query`, `route=publish`, …).
+    Only(Route),
+}
+
+impl RouteFilter {
+    /// Whether a request that reached `route` passes the filter.
+    pub fn covers(self, route: Route) -> bool {
+        match self {
+            RouteFilter::Api => route.is_api(),
+            RouteFilter::All => true,
+            RouteFilter::Only(only) => only == route,
+        }
+    }
+
+    /// The name the spelling uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            RouteFilter::Api => "api",
+            RouteFilter::All => "all",
+            RouteFilter::Only(route) => route.name(),
+        }
+    }
+
+    /// The filter `route=NAME` names.
+    pub(crate) fn named(name: &str) -> Option<RouteFilter> {
+        match name {
+            "api" => Some(RouteFilter::Api),
+            "all" => Some(RouteFilter::All),
+            _ => Route::for_fault_rule(name).map(RouteFilter::Only),
+        }
+    }
+}
+
+impl From<Route> for RouteFilter {
+    fn from(route: Route) -> RouteFilter {
+        RouteFilter::Only(route)
     }
 }

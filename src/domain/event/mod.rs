@@ -271,8 +271,9 @@ fn required_string<'a>(
     name: &'static str,
 ) -> Result<&'a str, EventError> {
     match optional_string(attributes, name)? {
-        Some(value) if !value.is_empty() => Ok(value),
-        _ => Err(EventError::Missing(name)),
+        Some("") => Err(EventError::Empty(name)),
+        Some(value) => Ok(value),
+        None => Err(EventError::Missing(name)),
     }
 }
 
