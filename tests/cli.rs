@@ -332,6 +332,8 @@ const TOKEN_FLAGS: &[&str] = &[
     "--help",
 ];
 
+const HEALTH_FLAGS: &[&str] = &["--host", "--port", "--timeout", "--help"];
+
 const GENERATE_FLAGS: &[&str] = &[
     "--count",
     "--format",
@@ -400,16 +402,19 @@ async fn help_lists_every_flag() {
         (&["serve"][..], SERVE_FLAGS),
         (&["token"][..], TOKEN_FLAGS),
         (&["generate"][..], GENERATE_FLAGS),
+        (&["health"][..], HEALTH_FLAGS),
     ] {
         let (help, flags) = help_of(command).await;
         let with_version: Vec<&str> = expected.iter().copied().chain(["--version"]).collect();
         assert_same_flags(command, &flags, &with_version);
-        // Every flag can come from the environment, named after it.
+        // Every flag can come from the environment, named after it (`health --timeout` is
+        // HEALTH_TIMEOUT: a container's variables are shared with `serve`).
         for flag in expected.iter().filter(|&&flag| flag != "--help") {
-            let variable = format!(
-                "ALTINN_EVENTS_MOCK_{}=",
-                flag[2..].to_uppercase().replace('-', "_")
-            );
+            let name = match (command, *flag) {
+                (["health"], "--timeout") => "HEALTH_TIMEOUT".to_owned(),
+                _ => flag[2..].to_uppercase().replace('-', "_"),
+            };
+            let variable = format!("ALTINN_EVENTS_MOCK_{name}=");
             assert!(
                 help.contains(&variable),
                 "{command:?}: {variable} missing from --help"
@@ -420,7 +425,7 @@ async fn help_lists_every_flag() {
 
 #[tokio::test]
 async fn every_command_answers_version() {
-    for command in [&[][..], &["serve"], &["token"], &["generate"]] {
+    for command in [&[][..], &["serve"], &["token"], &["generate"], &["health"]] {
         let output = Command::new(BIN)
             .args(command)
             .arg("--version")
@@ -435,6 +440,37 @@ async fn every_command_answers_version() {
             "{command:?}: {printed}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_health_command_says_whether_a_server_answers() {
+    let server = launch(&["--port", "0"], &[]).await;
+    let port = server.url.rsplit(':').next().unwrap();
+    let healthy = Command::new(BIN)
+        .args(["health", "--port", port])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(healthy.status.code(), Some(0), "{healthy:?}");
+    // The image sets ALTINN_EVENTS_MOCK_HOST=0.0.0.0 for `serve`; `health` asks loopback.
+    let unspecified = Command::new(BIN)
+        .args(["health", "--port", port])
+        .env("ALTINN_EVENTS_MOCK_HOST", "0.0.0.0")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(unspecified.status.code(), Some(0), "{unspecified:?}");
+    drop(server);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let free_port = closed.local_addr().unwrap().port().to_string();
+    drop(closed);
+    let down = Command::new(BIN)
+        .args(["health", "--port", &free_port])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(down.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&down.stderr).starts_with("unhealthy: "));
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! calls; every flag can also come from an environment variable `ALTINN_EVENTS_MOCK_<FLAG>`.
 
 mod generate;
+mod health;
 mod serve;
 mod token;
 
@@ -37,6 +38,9 @@ enum Command {
     Token(token::TokenArgs),
     /// Write synthetic events as a fixture: deterministic, realistic, with valid identity numbers.
     Generate(generate::GenerateArgs),
+    /// Ask a running server whether it is up (GET /_mock/health): exit code 0 when it answers
+    /// 200, 1 otherwise. For container health checks.
+    Health(health::HealthArgs),
 }
 
 /// Runs the command line of this process; the process exits with the returned code.
@@ -46,6 +50,7 @@ pub(crate) fn main() -> ExitCode {
         Some(Command::Token(args)) => token::run(args),
         Some(Command::Serve(args)) => serve::run(args),
         Some(Command::Generate(args)) => generate::run(args),
+        Some(Command::Health(args)) => health::run(args),
         None => serve::run(cli.serve),
     }
 }
