@@ -10,6 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
+  if [ "$(id -u)" != 0 ]; then
+    # CI runs as root and installs them; a developer without them gets told, not failed.
+    echo "skipped: the container test needs podman and runc (apt-get install podman runc, as root)" >&2
+    exit 0
+  fi
   echo "installing podman and runc (Debian packages)…" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y podman runc >/dev/null 2>&1 \

@@ -1,5 +1,6 @@
-//! The command-line face: `serve` (the default), `token` and `generate`. Flags become builder
-//! calls; every flag can also come from an environment variable `ALTINN_EVENTS_MOCK_<FLAG>`.
+//! The command-line face: `serve` (the default), `token`, `generate` and `health`. Flags
+//! become builder calls; every flag can also come from an environment variable
+//! `ALTINN_EVENTS_MOCK_<FLAG>`.
 
 mod generate;
 mod health;

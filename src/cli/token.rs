@@ -48,7 +48,7 @@ pub(super) fn run(args: TokenArgs) -> ExitCode {
         app: args.app,
         expires_in: args.expires_in,
     };
-    match request.mint_with_test_key() {
+    match request.mint_with_test_key(chrono::Utc::now().timestamp()) {
         Ok(token) => {
             println!("{token}");
             ExitCode::SUCCESS

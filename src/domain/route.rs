@@ -34,7 +34,7 @@ impl Route {
 
     /// Whether it is an endpoint of the faked Altinn API (not the mock's own `/_mock`, nor a
     /// path nothing is served at).
-    pub fn is_api(self) -> bool {
+    pub(crate) fn is_api(self) -> bool {
         !matches!(self, Route::Token | Route::Admin | Route::Unknown)
     }
 
@@ -52,6 +52,7 @@ impl Route {
 
 /// Which requests a fault rule sees: its `route=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RouteFilter {
     /// Every endpoint of the faked Altinn API (`route=api`, the default): what a consumer
     /// calls, not the mock's own `/_mock` (so a script's token request is never counted).
@@ -64,7 +65,7 @@ pub enum RouteFilter {
 
 impl RouteFilter {
     /// Whether a request that reached `route` passes the filter.
-    pub fn covers(self, route: Route) -> bool {
+    pub(crate) fn covers(self, route: Route) -> bool {
         match self {
             RouteFilter::Api => route.is_api(),
             RouteFilter::All => true,

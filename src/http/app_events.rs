@@ -1,11 +1,12 @@
 //! `GET /events/api/v1/app/{org}/{app}`: parse, run production's checks in order, render.
 
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::StatusCode;
+use hyper::header::HeaderValue;
 use hyper::http::request::Parts;
-use hyper::{HeaderMap, StatusCode};
 
 use super::App;
 use super::credentials::token_from_headers;
+use super::media_type::content_type_is_json;
 use super::problem::{HttpResponse, Problem, with_body};
 use crate::domain::auth::Caller;
 use crate::domain::faults::PageFault;
@@ -74,58 +75,12 @@ pub(super) fn query(
         let value = is_valid_header_value(&link)
             .then(|| HeaderValue::from_str(&link).ok())
             .flatten()
-            .ok_or(Problem::Unhandled(
-                "the next link is not a valid header value",
-            ))?;
+            .ok_or_else(|| {
+                Problem::Unhandled(
+                    format!("the next link {link:?} cannot be a header value").into(),
+                )
+            })?;
         response.headers_mut().insert("next", value);
     }
     Ok((response, page.len()))
-}
-
-/// No `Content-Type`, or `application/json`, or `application/*+json` (ASP.NET Core's subset
-/// test against the action's `[Consumes("application/json")]`).
-pub(super) fn content_type_is_json(headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(CONTENT_TYPE) else {
-        return true;
-    };
-    let Ok(text) = value.to_str() else {
-        return false;
-    };
-    if text.trim().is_empty() {
-        return true;
-    }
-    let media_type = text
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    match media_type.split_once('/') {
-        Some(("application", subtype)) => subtype == "json" || subtype.ends_with("+json"),
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn json(content_type: &str) -> bool {
-        let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
-        content_type_is_json(&headers)
-    }
-
-    #[test]
-    fn json_content_types_pass_the_consumes_filter() {
-        assert!(content_type_is_json(&HeaderMap::new()));
-        assert!(json("application/json"));
-        assert!(json("Application/JSON; charset=utf-8"));
-        assert!(json("application/cloudevents+json"));
-        assert!(!json("text/plain"));
-        assert!(!json("text/json"));
-        assert!(!json("application/xml"));
-        assert!(!json("*/*"));
-        assert!(!json("garbage"));
-    }
 }

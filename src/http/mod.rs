@@ -15,6 +15,7 @@ mod connection;
 mod credentials;
 mod fault_shaping;
 mod kestrel;
+mod media_type;
 mod openapi;
 mod problem;
 mod publish;

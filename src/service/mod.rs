@@ -13,6 +13,7 @@ mod auth;
 mod clock;
 mod error;
 mod faults;
+mod fixture_files;
 mod journal;
 mod live;
 mod settings;
@@ -125,16 +126,17 @@ impl MockService {
     /// Removes every event (explicit parties stay); the live feed starts afresh, since no
     /// instance it had open exists any more.
     pub(crate) fn clear_events(&self) {
-        self.write_store().clear();
-        self.live.restart_fresh();
+        self.live.restart_fresh_with(|| self.write_store().clear());
     }
 
     /// Back to how the server started: its startup events (renumbered from 1) and parties,
     /// the live feed's generator as it was then (a running feed keeps running), an empty
     /// journal, real time, and the startup fault rules with fresh counters and ids.
     pub(crate) fn reset(&self) {
-        *self.write_store() = EventStore::with_startup(&self.startup.events, &self.startup.parties);
-        self.live.rewind();
+        self.live.rewind_with(|| {
+            *self.write_store() =
+                EventStore::with_startup(&self.startup.events, &self.startup.parties);
+        });
         self.journal.clear();
         self.clock.reset();
         self.faults.reset();

@@ -211,7 +211,7 @@ impl Event {
     }
 
     /// Who production's authorization filter lets read this event.
-    pub fn read_access(&self) -> &ReadAccess {
+    pub(crate) fn read_access(&self) -> &ReadAccess {
         &self.read_access
     }
 
@@ -222,7 +222,7 @@ impl Event {
     }
 
     /// The rendered JSON as shared bytes, for building response bodies without copying.
-    pub fn json_bytes(&self) -> &Bytes {
+    pub(crate) fn json_bytes(&self) -> &Bytes {
         &self.json
     }
 }

@@ -41,6 +41,7 @@ pub struct FaultRule {
 /// When a rule fires. Counting triggers count the requests the rule sees, from 1, starting
 /// when the rule was added.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Trigger {
     /// Every request.
     Always,
@@ -63,6 +64,7 @@ pub enum Trigger {
 
 /// What a fired rule does to the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Action {
     /// Answer this status (200 to 599) instead of handling the request (ProblemDetails body
     /// for 4xx and 5xx).
