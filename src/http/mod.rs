@@ -236,7 +236,7 @@ async fn dispatch(
             } else {
                 Bytes::new()
             };
-            Ok((admin::answer(app, endpoint, parts, &body)?, None))
+            Ok((admin::answer(app, endpoint, parts, &body).await?, None))
         }
         Endpoint::Unknown => Err(Problem::NoSuchPath),
     }

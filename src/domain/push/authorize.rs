@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::checks::Refusal;
-use super::subscription::{Draft, Subscription};
+use super::subscription::{Draft, StoredSubscription};
 use crate::domain::event::{Event, parse_app_source};
 use crate::domain::store::PartyIdentifier;
 
@@ -112,7 +112,7 @@ impl Policy<'_> {
     }
 
     /// §7.4: may `subscription`'s consumer receive `event`? Evaluated per event.
-    pub(crate) fn may_receive(&self, subscription: &Subscription, event: &Event) -> bool {
+    pub(crate) fn may_receive(&self, subscription: &StoredSubscription, event: &Event) -> bool {
         let resource = event.resource().unwrap_or_default();
         let consumer = subscription.consumer.as_str();
         let subject = event.subject();

@@ -2,7 +2,7 @@
 //! `getsubscriptions_v2` compares them, then the source filter as .NET's `Uri.IsBaseOf`
 //! decides, quirk included. Authorization (§7.4) is `authorize`'s.
 
-use super::subscription::Subscription;
+use super::subscription::StoredSubscription;
 use super::uri::DotNetUri;
 use crate::domain::event::Event;
 
@@ -15,7 +15,7 @@ use crate::domain::event::Event;
 /// * no `typeFilter`, or one equal to the event's `type` (`""` matches nothing);
 /// * no `sourceFilter`, or one that `IsBaseOf` the event's `source`: compared up to its last
 ///   `/`, so `…/ttd/apps-test` lets every app of `ttd` on that host through.
-pub(crate) fn matches(subscription: &Subscription, event: &Event) -> bool {
+pub(crate) fn matches(subscription: &StoredSubscription, event: &Event) -> bool {
     let resource_matches = event.resource() == Some(subscription.resource_filter.as_str());
     let subject_matches = subscription
         .subject_filter
@@ -28,7 +28,7 @@ pub(crate) fn matches(subscription: &Subscription, event: &Event) -> bool {
     resource_matches && subject_matches && type_matches && source_matches(subscription, event)
 }
 
-fn source_matches(subscription: &Subscription, event: &Event) -> bool {
+fn source_matches(subscription: &StoredSubscription, event: &Event) -> bool {
     let Some(filter) = &subscription.source_filter else {
         return true;
     };
@@ -45,7 +45,7 @@ mod tests {
     use chrono::Utc;
     use serde_json::json;
 
-    fn subscription(source: Option<&str>, resource: &str) -> Subscription {
+    fn subscription(source: Option<&str>, resource: &str) -> StoredSubscription {
         let uri = |text: &str| DotNetUri::parse(text).unwrap().absolute().unwrap().clone();
         Draft {
             end_point: uri("https://hook.no/"),

@@ -20,9 +20,10 @@ pub(crate) enum RetryPlan {
     Custom(Vec<Duration>),
 }
 
-/// What is being delivered: the schedules differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DeliveryKind {
+/// What a delivery carries: the handshake or an event (their retry schedules differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryKind {
     /// The `platform.events.validatesubscription` handshake.
     Validation,
     /// An event.

@@ -25,7 +25,7 @@ pub(crate) struct Draft {
 
 /// A stored subscription.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Subscription {
+pub(crate) struct StoredSubscription {
     /// From 1, ascending (production: a database sequence).
     pub(crate) id: u64,
     pub(crate) end_point: AbsoluteUri,
@@ -46,8 +46,8 @@ pub(crate) struct Subscription {
 impl Draft {
     /// The row production inserts: `resourceFilter` lower-cased, `created` at `now`
     /// (microseconds, as PostgreSQL keeps it), not validated.
-    pub(crate) fn into_subscription(self, id: u64, now: DateTime<Utc>) -> Subscription {
-        Subscription {
+    pub(crate) fn into_subscription(self, id: u64, now: DateTime<Utc>) -> StoredSubscription {
+        StoredSubscription {
             id,
             end_point: self.end_point,
             source_filter: self.source_filter,
@@ -65,7 +65,7 @@ impl Draft {
 
     /// `find_subscription`: the same resource (lower-cased), source, subject, type, consumer,
     /// endpoint and `includeSubunits`, nulls equal to nulls only.
-    pub(crate) fn is_duplicate_of(&self, stored: &Subscription) -> bool {
+    pub(crate) fn is_duplicate_of(&self, stored: &StoredSubscription) -> bool {
         stored.resource_filter == self.resource_filter.to_lowercase()
             && stored.source_filter == self.source_filter
             && stored.subject_filter == self.subject_filter
@@ -81,7 +81,7 @@ fn to_micros(time: DateTime<Utc>) -> DateTime<Utc> {
     time.with_nanosecond(nanos - nanos % 1_000).unwrap_or(time)
 }
 
-impl Subscription {
+impl StoredSubscription {
     /// The endpoint as stored (`AbsoluteUri`), where deliveries go.
     pub(crate) fn endpoint_text(&self) -> String {
         self.end_point.to_string()
@@ -118,7 +118,7 @@ impl Subscription {
 }
 
 /// `{"count":N,"subscriptions":[…]}`, as `GET /subscriptions` answers.
-pub(crate) fn list_json(subscriptions: &[Subscription]) -> Vec<u8> {
+pub(crate) fn list_json(subscriptions: &[StoredSubscription]) -> Vec<u8> {
     let mut out = format!("{{\"count\":{},\"subscriptions\":[", subscriptions.len()).into_bytes();
     for (i, subscription) in subscriptions.iter().enumerate() {
         if i > 0 {
