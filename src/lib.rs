@@ -66,11 +66,17 @@ pub use domain::faults::{
 };
 pub use domain::fixtures::{FixtureError, FixtureLocation};
 pub use domain::generate::{Environment, GeneratorError, GeneratorOptions};
+pub use domain::push::authorize::SubscriptionAuthz;
+pub use domain::push::checks::WebhookHttp;
+pub use domain::push::schedule::DeliveryKind;
 pub use domain::route::Route;
 pub use domain::store::{Party, Registration, StoredEvent};
 pub use domain::units::Rate;
 pub use mock_server::{FaultGuard, MockServer, MockServerBuilder, WaitTimeout};
-pub use service::{JournalEntry, LiveError, LiveStatus, StartError};
+pub use service::{
+    Delivery, DeliveryState, JournalEntry, LiveError, LiveStatus, StartError, Subscription,
+    SubscriptionRejected, SubscriptionValidation,
+};
 
 /// Runs the `altinn-events-mock` command line on this process's arguments; `main` returns
 /// its exit code.

@@ -2,6 +2,7 @@
 //! calls; every flag can also come from an environment variable `ALTINN_EVENTS_MOCK_<FLAG>`.
 
 mod generate;
+mod push;
 mod serve;
 mod token;
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::generate::GeneratorArgs;
+use super::push::PushArgs;
 use crate::domain::auth::AuthMode;
 use crate::domain::faults::FaultRule;
 use crate::domain::units::{Rate, parse_byte_size, parse_duration};
@@ -101,6 +102,9 @@ pub(super) struct ServeArgs {
     #[command(flatten)]
     pub(super) generator: GeneratorArgs,
 
+    #[command(flatten)]
+    push: PushArgs,
+
     /// Log line format on stderr.
     #[arg(long, env = "ALTINN_EVENTS_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -167,7 +171,7 @@ impl ServeArgs {
                 builder = builder.fault(rule);
             }
         }
-        Ok(builder)
+        self.push.apply(builder)
     }
 }
 

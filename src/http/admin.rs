@@ -52,6 +52,8 @@ pub(super) fn wants_body(endpoint: &AdminEndpoint, method: &Method) -> bool {
                 | AdminEndpoint::Clock
                 | AdminEndpoint::Live
                 | AdminEndpoint::Faults
+                | AdminEndpoint::Subscriptions
+                | AdminEndpoint::Grants
         )
 }
 
@@ -98,6 +100,14 @@ pub(super) async fn answer(
         (AdminEndpoint::Faults | AdminEndpoint::Fault(_), _) => {
             super::admin_faults::answer(app, &endpoint, &parts.method, body)
         }
+        (
+            AdminEndpoint::Subscriptions
+            | AdminEndpoint::ValidateSubscription(_)
+            | AdminEndpoint::Deliveries
+            | AdminEndpoint::RetryDelivery(_)
+            | AdminEndpoint::Grants,
+            _,
+        ) => super::admin_push::answer(app, &endpoint, parts, body),
         _ => Err(Problem::MethodNotAllowed {
             allow: endpoint.allowed(),
         }),

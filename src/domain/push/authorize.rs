@@ -14,7 +14,7 @@ use crate::domain::store::PartyIdentifier;
 
 /// How decisions are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum AuthzMode {
+pub enum SubscriptionAuthz {
     /// The stand-in rules of spec §4; generic resources permitted to anyone identified.
     #[default]
     Rules,
@@ -24,14 +24,14 @@ pub(crate) enum AuthzMode {
     PermitAll,
 }
 
-impl FromStr for AuthzMode {
+impl FromStr for SubscriptionAuthz {
     type Err = String;
 
-    fn from_str(text: &str) -> Result<AuthzMode, String> {
+    fn from_str(text: &str) -> Result<SubscriptionAuthz, String> {
         match text.to_ascii_lowercase().as_str() {
-            "rules" => Ok(AuthzMode::Rules),
-            "strict" => Ok(AuthzMode::Strict),
-            "permit-all" => Ok(AuthzMode::PermitAll),
+            "rules" => Ok(SubscriptionAuthz::Rules),
+            "strict" => Ok(SubscriptionAuthz::Strict),
+            "permit-all" => Ok(SubscriptionAuthz::PermitAll),
             other => Err(format!(
                 "unknown authorization mode {other:?}: expected rules, strict or permit-all"
             )),
@@ -68,7 +68,7 @@ impl Grant {
 
 /// What a decision consults besides the mode.
 pub(crate) struct Policy<'a> {
-    pub(crate) mode: AuthzMode,
+    pub(crate) mode: SubscriptionAuthz,
     pub(crate) grants: &'a [Grant],
     pub(crate) lookup_party: &'a dyn Fn(&PartyIdentifier) -> Option<u32>,
 }
@@ -103,10 +103,10 @@ impl Policy<'_> {
         }
         let subject = draft.subject_filter.as_deref();
         let permitted = match (self.mode, app_org) {
-            (AuthzMode::PermitAll, _) => true,
+            (SubscriptionAuthz::PermitAll, _) => true,
             (_, Some(org)) => self.app_permits(&draft.consumer, org, subject, draft.owner_party, &draft.resource_filter),
-            (AuthzMode::Rules, None) => true,
-            (AuthzMode::Strict, None) => self.granted(&draft.consumer, &draft.resource_filter, subject),
+            (SubscriptionAuthz::Rules, None) => true,
+            (SubscriptionAuthz::Strict, None) => self.granted(&draft.consumer, &draft.resource_filter, subject),
         };
         if permitted { Ok(()) } else { Err(refused()) }
     }
@@ -117,7 +117,7 @@ impl Policy<'_> {
         let consumer = subscription.consumer.as_str();
         let subject = event.subject();
         match self.mode {
-            AuthzMode::PermitAll => true,
+            SubscriptionAuthz::PermitAll => true,
             _ if resource.starts_with(APP_PREFIX) => {
                 // The org of an `app.*` event comes from its source, of others from the resource.
                 let from_source = event
@@ -132,8 +132,8 @@ impl Policy<'_> {
                     self.app_permits(consumer, &org, subject, subscription.owner_party, resource)
                 })
             }
-            AuthzMode::Rules => true,
-            AuthzMode::Strict => self.granted(consumer, resource, subject),
+            SubscriptionAuthz::Rules => true,
+            SubscriptionAuthz::Strict => self.granted(consumer, resource, subject),
         }
     }
 
@@ -191,7 +191,7 @@ mod tests {
         (identifier == &PartyIdentifier::Unit("950474084".into())).then_some(50100)
     }
 
-    fn policy(mode: AuthzMode, grants: &[Grant]) -> Policy<'_> {
+    fn policy(mode: SubscriptionAuthz, grants: &[Grant]) -> Policy<'_> {
         Policy {
             mode,
             grants,
@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn service_owners_may_subscribe_to_their_own_apps_only() {
-        let rules = policy(AuthzMode::Rules, &[]);
+        let rules = policy(SubscriptionAuthz::Rules, &[]);
         assert!(rules.may_subscribe(&draft("/org/ttd", APP, None)).is_ok());
         assert_eq!(
             rules.may_subscribe(&draft("/org/skd", APP, None)),
@@ -218,7 +218,7 @@ mod tests {
             resource: None,
             subject: Some("/party/7".into()),
         }];
-        let rules = policy(AuthzMode::Rules, &grants);
+        let rules = policy(SubscriptionAuthz::Rules, &grants);
         assert!(rules.may_subscribe(&draft("/user/1", APP, Some("/party/50001"))).is_ok());
         assert!(rules.may_subscribe(&draft("/user/1", APP, Some("/party/2"))).is_err());
         let organisation = draft("/organisation/950474084", APP, Some("/party/50100"));
@@ -230,16 +230,16 @@ mod tests {
     #[test]
     fn generic_resources_are_permitted_unless_strict() {
         let generic = draft("/org/ttd", "urn:altinn:resource:ttd-test", None);
-        assert!(policy(AuthzMode::Rules, &[]).may_subscribe(&generic).is_ok());
-        assert!(policy(AuthzMode::Strict, &[]).may_subscribe(&generic).is_err());
+        assert!(policy(SubscriptionAuthz::Rules, &[]).may_subscribe(&generic).is_ok());
+        assert!(policy(SubscriptionAuthz::Strict, &[]).may_subscribe(&generic).is_err());
         let nobody = draft("", "urn:altinn:resource:ttd-test", None);
-        assert!(policy(AuthzMode::PermitAll, &[]).may_subscribe(&nobody).is_err());
+        assert!(policy(SubscriptionAuthz::PermitAll, &[]).may_subscribe(&nobody).is_err());
     }
 
     #[test]
     fn an_app_resource_without_a_second_underscore_breaks_the_mapper() {
         let broken = draft("/org/ttd", "urn:altinn:resource:app_ttd", None);
-        for mode in [AuthzMode::Rules, AuthzMode::PermitAll] {
+        for mode in [SubscriptionAuthz::Rules, SubscriptionAuthz::PermitAll] {
             assert_eq!(
                 policy(mode, &[]).may_subscribe(&broken),
                 Err(Refusal::UnmappableAppResource)

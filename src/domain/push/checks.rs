@@ -50,7 +50,7 @@ impl Refusal {
 
 /// Which endpoints the fake may POST to (production: `https` only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum WebhookHttp {
+pub enum WebhookHttp {
     /// Production's rule 1: `https` only.
     Never,
     /// Plain `http` too, to loopback hosts (the default: test receivers on 127.0.0.1).

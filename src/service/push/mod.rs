@@ -22,7 +22,7 @@ pub(crate) use scheduler::Settle;
 pub use subscriptions::SubscriptionRejected;
 pub(crate) use subscriptions::Access;
 
-use crate::domain::push::authorize::{AuthzMode, Grant};
+use crate::domain::push::authorize::{SubscriptionAuthz, Grant};
 use crate::domain::push::checks::WebhookHttp;
 use crate::domain::push::schedule::RetryPlan;
 use crate::domain::push::subscription::StoredSubscription;
@@ -30,9 +30,9 @@ use crate::domain::push::webhook::PRODUCTION_EVENTS_ENDPOINT;
 use client::WebhookClient;
 use deliveries::Deliveries;
 
-/// How a new subscription becomes valid.
+/// How a new subscription becomes valid (`--subscription-validation`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum ValidationMode {
+pub enum SubscriptionValidation {
     /// Production's handshake: `platform.events.validatesubscription` POSTed, a 2xx validates.
     #[default]
     Webhook,
@@ -42,14 +42,14 @@ pub(crate) enum ValidationMode {
     Manual,
 }
 
-impl FromStr for ValidationMode {
+impl FromStr for SubscriptionValidation {
     type Err = String;
 
-    fn from_str(text: &str) -> Result<ValidationMode, String> {
+    fn from_str(text: &str) -> Result<SubscriptionValidation, String> {
         match text.to_ascii_lowercase().as_str() {
-            "webhook" => Ok(ValidationMode::Webhook),
-            "auto" => Ok(ValidationMode::Auto),
-            "manual" => Ok(ValidationMode::Manual),
+            "webhook" => Ok(SubscriptionValidation::Webhook),
+            "auto" => Ok(SubscriptionValidation::Auto),
+            "manual" => Ok(SubscriptionValidation::Manual),
             other => Err(format!(
                 "unknown validation mode {other:?}: expected webhook, auto or manual"
             )),
@@ -75,9 +75,9 @@ pub(crate) const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(45);
 pub(crate) struct PushSettings {
     pub(crate) apps_domains: Vec<String>,
     pub(crate) webhook_http: WebhookHttp,
-    pub(crate) authz: AuthzMode,
+    pub(crate) authz: SubscriptionAuthz,
     pub(crate) grants: Vec<Grant>,
-    pub(crate) validation: ValidationMode,
+    pub(crate) validation: SubscriptionValidation,
     pub(crate) event_retries: RetryPlan,
     pub(crate) validation_retries: RetryPlan,
     pub(crate) timeout: Duration,
@@ -92,9 +92,9 @@ impl Default for PushSettings {
         PushSettings {
             apps_domains: DEFAULT_APPS_DOMAINS.iter().map(|d| (*d).to_owned()).collect(),
             webhook_http: WebhookHttp::default(),
-            authz: AuthzMode::default(),
+            authz: SubscriptionAuthz::default(),
             grants: Vec::new(),
-            validation: ValidationMode::default(),
+            validation: SubscriptionValidation::default(),
             event_retries: RetryPlan::default(),
             validation_retries: RetryPlan::default(),
             timeout: DEFAULT_WEBHOOK_TIMEOUT,

@@ -18,6 +18,7 @@ use crate::domain::push::schedule::DeliveryKind;
 use crate::domain::push::webhook::{body_for, validation_event};
 use crate::domain::store::PartyIdentifier;
 use crate::service::MockService;
+use crate::service::journal::AbortOnDrop;
 
 /// What a clock move waits for: every delivery up to `horizon` with nothing in flight and
 /// nothing due by `target`.
@@ -118,21 +119,46 @@ impl MockService {
 
     /// Waits until `count` attempts have been made since the start (or the last clear);
     /// `Err` with how many were made when `timeout` passes first.
-    pub(crate) async fn wait_for_deliveries(&self, count: u64, timeout: Duration) -> Result<(), u64> {
+    pub(crate) async fn wait_for_deliveries(&self, count: u64, timeout: Duration) -> Result<u64, u64> {
+        let deliveries = &self.push.deliveries;
         let until = async {
             loop {
-                let progressed = self.push.deliveries.progressed.notified();
+                let progressed = deliveries.progressed.notified();
                 tokio::pin!(progressed);
                 progressed.as_mut().enable();
-                if self.push.deliveries.attempts() >= count {
+                if deliveries.attempts() >= count {
                     return;
                 }
                 progressed.await;
             }
         };
-        tokio::time::timeout(timeout, until)
-            .await
-            .map_err(|_| self.push.deliveries.attempts())
+        match tokio::time::timeout(timeout, until).await {
+            Ok(()) => Ok(deliveries.attempts()),
+            Err(_) => Err(deliveries.attempts()),
+        }
+    }
+
+    /// Runs what `make` makes on the server's runtime: the returned future needs no runtime
+    /// of its own, and dropping it cancels the work. `None` if the server is gone.
+    pub(crate) fn run_on_server<T, F>(
+        &self,
+        make: impl FnOnce(Arc<MockService>) -> F + Send + 'static,
+    ) -> impl Future<Output = Option<T>> + Send + 'static
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let service = self.this.clone();
+        let task = AbortOnDrop(self.runtime.spawn(async move {
+            let service = service.upgrade()?;
+            Some(make(service).await)
+        }));
+        async move { task.await.ok().flatten() }
+    }
+
+    /// Runs `future` on the server's runtime, unawaited.
+    pub(crate) fn spawn_on_server(&self, future: impl Future<Output = ()> + Send + 'static) {
+        self.runtime.spawn(future);
     }
 
     /// Runs `future` on the server's runtime and blocks this thread until it is done; `None`

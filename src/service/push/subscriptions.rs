@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{Push, ValidationMode};
+use super::{Push, SubscriptionValidation};
 use crate::domain::push::authorize::{Grant, Policy};
 use crate::domain::push::checks::{CheckContext, Refusal, check};
 use crate::domain::push::identity::Subscriber;
@@ -109,7 +109,7 @@ impl MockService {
             table.rows.insert(id, draft.into_subscription(id, now));
             id
         });
-        let auto = pre_validated || self.push.settings.validation == ValidationMode::Auto;
+        let auto = pre_validated || self.push.settings.validation == SubscriptionValidation::Auto;
         let row = table.rows.get_mut(&id).map(|row| {
             row.validated |= auto;
             row.clone()
@@ -118,7 +118,7 @@ impl MockService {
         let Some(row) = row else {
             unreachable!("the row was found or inserted under the same lock")
         };
-        if !auto && self.push.settings.validation == ValidationMode::Webhook {
+        if !auto && self.push.settings.validation == SubscriptionValidation::Webhook {
             self.queue_handshake(&row);
         }
         row
@@ -297,5 +297,22 @@ impl Push {
             parse_seed(seed, &context).map_err(|error| (index, error))?;
         }
         Ok(())
+    }
+}
+
+impl MockService {
+    /// The delivery journal, newest first; only entries in `state` if given.
+    pub(crate) fn deliveries(&self, state: Option<super::DeliveryState>) -> Vec<super::Delivery> {
+        self.push.deliveries.journal(state)
+    }
+
+    /// Forgets the delivery journal and the dead letters; queued attempts go on.
+    pub(crate) fn clear_deliveries(&self) {
+        self.push.deliveries.clear_journal();
+    }
+
+    /// Puts dead-lettered delivery `id` back on the queue, due now; `false` if there is none.
+    pub(crate) fn requeue_delivery(&self, id: u64) -> bool {
+        self.push.deliveries.requeue(id, self.now())
     }
 }
