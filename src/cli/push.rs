@@ -28,12 +28,22 @@ pub(super) struct PushArgs {
 
     /// A JSON file of grants for the authorization stand-in, e.g.
     /// [{"consumer": "/user/1337", "subject": "/party/50001"}]. Repeatable.
-    #[arg(long = "grants", env = "ALTINN_EVENTS_MOCK_GRANTS", value_name = "FILE.json", value_delimiter = ',')]
+    #[arg(
+        long = "grants",
+        env = "ALTINN_EVENTS_MOCK_GRANTS",
+        value_name = "FILE.json",
+        value_delimiter = ','
+    )]
     grant_files: Vec<PathBuf>,
 
     /// A JSON file of subscriptions standing from the start, each as POST /_mock/subscriptions
     /// takes it (with "consumer"). Repeatable.
-    #[arg(long = "subscriptions", env = "ALTINN_EVENTS_MOCK_SUBSCRIPTIONS", value_name = "FILE.json", value_delimiter = ',')]
+    #[arg(
+        long = "subscriptions",
+        env = "ALTINN_EVENTS_MOCK_SUBSCRIPTIONS",
+        value_name = "FILE.json",
+        value_delimiter = ','
+    )]
     subscription_files: Vec<PathBuf>,
 
     /// Plain-http webhook endpoints allowed: never (production: https only), loopback or any.

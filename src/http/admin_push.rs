@@ -27,9 +27,11 @@ pub(super) fn answer(
 ) -> Result<HttpResponse, Problem> {
     let service = &app.service;
     match (endpoint, &parts.method) {
-        (AdminEndpoint::Subscriptions, &Method::GET) => {
-            Ok(with_body(StatusCode::OK, JSON, array(&service.all_subscriptions())))
-        }
+        (AdminEndpoint::Subscriptions, &Method::GET) => Ok(with_body(
+            StatusCode::OK,
+            JSON,
+            array(&service.all_subscriptions()),
+        )),
         (AdminEndpoint::Subscriptions, &Method::POST) => seed(app, body),
         (AdminEndpoint::Subscriptions, &Method::DELETE) => {
             service.clear_subscriptions();
@@ -60,9 +62,14 @@ pub(super) fn answer(
             }
             Ok(empty(StatusCode::ACCEPTED))
         }
-        (AdminEndpoint::Grants, &Method::GET) => Ok(json_response(StatusCode::OK, &service.grants())),
+        (AdminEndpoint::Grants, &Method::GET) => {
+            Ok(json_response(StatusCode::OK, &service.grants()))
+        }
         (AdminEndpoint::Grants, &Method::POST) => {
-            let grants = one_or_many::<Grant>(body, r#"{"consumer": "/user/1337", "subject": "/party/50001"}"#)?;
+            let grants = one_or_many::<Grant>(
+                body,
+                r#"{"consumer": "/user/1337", "subject": "/party/50001"}"#,
+            )?;
             service.add_grants(grants);
             Ok(json_response(StatusCode::OK, &service.grants()))
         }
@@ -105,12 +112,20 @@ fn seed(app: &App, body: &Bytes) -> Result<HttpResponse, Problem> {
     let mut created = Vec::with_capacity(seeds.len());
     for (index, seed) in seeds.iter().enumerate() {
         let row = app.service.seed_subscription(seed).map_err(|error| {
-            let place = if single { String::new() } else { format!("subscription #{}: ", index + 1) };
+            let place = if single {
+                String::new()
+            } else {
+                format!("subscription #{}: ", index + 1)
+            };
             Problem::MockBadRequest(format!("{place}{} ({})", error.message, error.status))
         })?;
         created.push(row);
     }
-    let body = if single { created[0].to_json() } else { array(&created) };
+    let body = if single {
+        created[0].to_json()
+    } else {
+        array(&created)
+    };
     Ok(with_body(StatusCode::CREATED, JSON, body))
 }
 
@@ -133,7 +148,10 @@ fn state_filter(query: &str) -> Result<Option<DeliveryState>, Problem> {
 }
 
 /// A JSON object or an array of them.
-fn one_or_many<T: serde::de::DeserializeOwned>(body: &Bytes, example: &str) -> Result<Vec<T>, Problem> {
+fn one_or_many<T: serde::de::DeserializeOwned>(
+    body: &Bytes,
+    example: &str,
+) -> Result<Vec<T>, Problem> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| Problem::MockBadRequest(format!("the body is not JSON: {e}")))?;
     let items = match value {

@@ -48,7 +48,11 @@ pub(super) fn admit_post(app: &App, headers: &HeaderMap) -> Result<Subscriber, P
 }
 
 /// `POST /events/api/v1/subscriptions` with a read body.
-pub(super) fn create(app: &App, subscriber: &Subscriber, body: &Bytes) -> Result<HttpResponse, Problem> {
+pub(super) fn create(
+    app: &App,
+    subscriber: &Subscriber,
+    body: &Bytes,
+) -> Result<HttpResponse, Problem> {
     let request = SubscriptionRequest::bind(body).map_err(|error| Problem::BindingFailed {
         key: error.key,
         message: error.message,

@@ -28,10 +28,10 @@ pub(crate) use faults::FaultId;
 pub use journal::JournalEntry;
 pub(crate) use journal::{DEFAULT_JOURNAL_CAP, RecordedRequest};
 pub use live::{LiveError, LiveStatus};
+pub(crate) use push::{Access, Settle};
 pub use push::{
     Delivery, DeliveryState, Subscription, SubscriptionRejected, SubscriptionValidation,
 };
-pub(crate) use push::{Access, Settle};
 pub(crate) use settings::Settings;
 
 use crate::domain::auth::{AuthMode, Caller, TokenError, TokenRequest, Unauthenticated};

@@ -135,9 +135,7 @@ impl TokenRequest {
             (None, Some(user_id), None, None) => self.person_claims(user_id)?,
             (None, None, Some(app), None) => access_token_claims(app)?,
             (None, None, None, Some(id)) => self.system_user_claims(id)?,
-            (None, None, None, None) if self.org_number.is_some() => {
-                self.enterprise_claims()?
-            }
+            (None, None, None, None) if self.org_number.is_some() => self.enterprise_claims()?,
             (None, None, None, None) => {
                 return Err(TokenError(
                     "give org=ORG for a service-owner token, userId=ID&partyId=ID for a person token, orgNumber=N for an organisation, systemUserId=GUID&orgNumber=N for a system user, or app=ORG/APP for a PlatformAccessToken".into(),
@@ -218,9 +216,15 @@ impl TokenRequest {
         let number = self.valid_org_number()?.unwrap_or_default();
         let mut claims = Map::new();
         claims.insert("urn:altinn:orgNumber".into(), json!(number));
-        claims.insert("urn:altinn:authenticatemethod".into(), json!("maskinporten"));
+        claims.insert(
+            "urn:altinn:authenticatemethod".into(),
+            json!("maskinporten"),
+        );
         claims.insert("urn:altinn:authlevel".into(), json!(3));
-        claims.insert("consumer".into(), json!({"authority": "iso6523-actorid-upis", "ID": format!("0192:{number}")}));
+        claims.insert(
+            "consumer".into(),
+            json!({"authority": "iso6523-actorid-upis", "ID": format!("0192:{number}")}),
+        );
         if let Some(scope) = &self.scope {
             claims.insert("scope".into(), json!(scope));
         }
@@ -232,7 +236,9 @@ impl TokenRequest {
     fn system_user_claims(&self, id: &str) -> Result<Map<String, Value>, TokenError> {
         let guid = uuid::Uuid::parse_str(id)
             .map_err(|_| TokenError(format!("systemUserId must be a GUID, not {id:?}")))?;
-        let owner = self.valid_org_number()?.unwrap_or_else(|| TTD_ORG_NUMBER.to_owned());
+        let owner = self
+            .valid_org_number()?
+            .unwrap_or_else(|| TTD_ORG_NUMBER.to_owned());
         let mut claims = Map::new();
         claims.insert(
             "authorization_details".into(),
@@ -244,7 +250,10 @@ impl TokenRequest {
             }]),
         );
         claims.insert("urn:altinn:orgNumber".into(), json!(owner));
-        claims.insert("urn:altinn:authenticatemethod".into(), json!("maskinporten"));
+        claims.insert(
+            "urn:altinn:authenticatemethod".into(),
+            json!("maskinporten"),
+        );
         if let Some(scope) = &self.scope {
             claims.insert("scope".into(), json!(scope));
         }
@@ -364,10 +373,11 @@ mod tests {
 
     #[test]
     fn organisation_and_system_user_tokens_have_no_org_claim() {
-        let organisation = TokenRequest::from_query("orgNumber=950474084&scope=altinn:events.subscribe")
-            .unwrap()
-            .claims()
-            .unwrap();
+        let organisation =
+            TokenRequest::from_query("orgNumber=950474084&scope=altinn:events.subscribe")
+                .unwrap()
+                .claims()
+                .unwrap();
         assert!(!organisation.contains_key("urn:altinn:org"));
         assert_eq!(organisation["urn:altinn:orgNumber"], "950474084");
         let system_user =
@@ -379,7 +389,12 @@ mod tests {
             system_user["authorization_details"][0]["systemuser_id"][0],
             "f5e4b0a4-3c3e-4e8b-9a61-0d0b8c6b1e2f"
         );
-        assert!(TokenRequest::from_query("systemUserId=nope").unwrap().claims().is_err());
+        assert!(
+            TokenRequest::from_query("systemUserId=nope")
+                .unwrap()
+                .claims()
+                .is_err()
+        );
     }
 
     #[test]

@@ -131,7 +131,8 @@ impl Event {
         if minutes == 0 {
             return utc_text;
         }
-        let offset = FixedOffset::east_opt(minutes * 60).map_or_else(String::new, |o| o.to_string());
+        let offset =
+            FixedOffset::east_opt(minutes * 60).map_or_else(String::new, |o| o.to_string());
         format!("{}{offset}", utc_text.trim_end_matches('Z'))
     }
 }
@@ -191,6 +192,9 @@ mod tests {
         .unwrap();
         let body = String::from_utf8(event.webhook_json()).unwrap();
         assert!(body.contains(r#""id":"a\u002Bb""#), "{body}");
-        assert!(body.contains(r#""time":"2024-03-01T12:00:00.1234567-05:30""#), "{body}");
+        assert!(
+            body.contains(r#""time":"2024-03-01T12:00:00.1234567-05:30""#),
+            "{body}"
+        );
     }
 }

@@ -104,9 +104,17 @@ impl Policy<'_> {
         let subject = draft.subject_filter.as_deref();
         let permitted = match (self.mode, app_org) {
             (SubscriptionAuthz::PermitAll, _) => true,
-            (_, Some(org)) => self.app_permits(&draft.consumer, org, subject, draft.owner_party, &draft.resource_filter),
+            (_, Some(org)) => self.app_permits(
+                &draft.consumer,
+                org,
+                subject,
+                draft.owner_party,
+                &draft.resource_filter,
+            ),
             (SubscriptionAuthz::Rules, None) => true,
-            (SubscriptionAuthz::Strict, None) => self.granted(&draft.consumer, &draft.resource_filter, subject),
+            (SubscriptionAuthz::Strict, None) => {
+                self.granted(&draft.consumer, &draft.resource_filter, subject)
+            }
         };
         if permitted { Ok(()) } else { Err(refused()) }
     }
@@ -126,7 +134,9 @@ impl Policy<'_> {
                     .then(|| parse_app_source(event.source()).map(|app| app.org))
                     .flatten();
                 let org = from_source.or_else(|| {
-                    app_resource_org(resource).and_then(Result::ok).map(str::to_owned)
+                    app_resource_org(resource)
+                        .and_then(Result::ok)
+                        .map(str::to_owned)
                 });
                 org.is_some_and(|org| {
                     self.app_permits(consumer, &org, subject, subscription.owner_party, resource)
@@ -155,7 +165,9 @@ impl Policy<'_> {
         } else if consumer.starts_with("/user/") {
             own_party(owner_party)
         } else if let Some(number) = consumer.strip_prefix("/organisation/") {
-            own_party((self.lookup_party)(&PartyIdentifier::Unit(number.to_owned())))
+            own_party((self.lookup_party)(&PartyIdentifier::Unit(
+                number.to_owned(),
+            )))
         } else {
             false
         };
@@ -176,7 +188,11 @@ mod tests {
 
     fn draft(consumer: &str, resource: &str, subject: Option<&str>) -> Draft {
         Draft {
-            end_point: DotNetUri::parse("https://a.no/").unwrap().absolute().unwrap().clone(),
+            end_point: DotNetUri::parse("https://a.no/")
+                .unwrap()
+                .absolute()
+                .unwrap()
+                .clone(),
             source_filter: None,
             resource_filter: resource.into(),
             subject_filter: subject.map(str::to_owned),
@@ -219,21 +235,49 @@ mod tests {
             subject: Some("/party/7".into()),
         }];
         let rules = policy(SubscriptionAuthz::Rules, &grants);
-        assert!(rules.may_subscribe(&draft("/user/1", APP, Some("/party/50001"))).is_ok());
-        assert!(rules.may_subscribe(&draft("/user/1", APP, Some("/party/2"))).is_err());
+        assert!(
+            rules
+                .may_subscribe(&draft("/user/1", APP, Some("/party/50001")))
+                .is_ok()
+        );
+        assert!(
+            rules
+                .may_subscribe(&draft("/user/1", APP, Some("/party/2")))
+                .is_err()
+        );
         let organisation = draft("/organisation/950474084", APP, Some("/party/50100"));
         assert!(rules.may_subscribe(&organisation).is_ok());
-        assert!(rules.may_subscribe(&draft("/systemuser/g", APP, Some("/party/7"))).is_ok());
-        assert!(rules.may_subscribe(&draft("/systemuser/g", APP, Some("/party/8"))).is_err());
+        assert!(
+            rules
+                .may_subscribe(&draft("/systemuser/g", APP, Some("/party/7")))
+                .is_ok()
+        );
+        assert!(
+            rules
+                .may_subscribe(&draft("/systemuser/g", APP, Some("/party/8")))
+                .is_err()
+        );
     }
 
     #[test]
     fn generic_resources_are_permitted_unless_strict() {
         let generic = draft("/org/ttd", "urn:altinn:resource:ttd-test", None);
-        assert!(policy(SubscriptionAuthz::Rules, &[]).may_subscribe(&generic).is_ok());
-        assert!(policy(SubscriptionAuthz::Strict, &[]).may_subscribe(&generic).is_err());
+        assert!(
+            policy(SubscriptionAuthz::Rules, &[])
+                .may_subscribe(&generic)
+                .is_ok()
+        );
+        assert!(
+            policy(SubscriptionAuthz::Strict, &[])
+                .may_subscribe(&generic)
+                .is_err()
+        );
         let nobody = draft("", "urn:altinn:resource:ttd-test", None);
-        assert!(policy(SubscriptionAuthz::PermitAll, &[]).may_subscribe(&nobody).is_err());
+        assert!(
+            policy(SubscriptionAuthz::PermitAll, &[])
+                .may_subscribe(&nobody)
+                .is_err()
+        );
     }
 
     #[test]

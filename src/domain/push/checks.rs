@@ -250,8 +250,7 @@ impl Checked {
                 "AlternativeSubject filter is not supported for subscriptions on this resource.",
             ));
         }
-        if request.include_subunits && request.subject_filter.as_deref().is_none_or(str::is_empty)
-        {
+        if request.include_subunits && request.subject_filter.as_deref().is_none_or(str::is_empty) {
             return Err(Refusal::Invalid(SUBUNITS_NEED_SUBJECT));
         }
         // A null entity goes on to the policy decision, which refuses it.

@@ -70,7 +70,11 @@ fn system_user_id(claims: &Map<String, Value>) -> Option<String> {
         Value::Array(items) => items.into_iter().next()?,
         other => other,
     };
-    let id = details.get("systemuser_id")?.as_array()?.first()?.as_str()?;
+    let id = details
+        .get("systemuser_id")?
+        .as_array()?
+        .first()?
+        .as_str()?;
     let guid = uuid::Uuid::parse_str(id).ok().filter(|g| !g.is_nil())?;
     Some(guid.to_string())
 }
@@ -79,8 +83,7 @@ fn system_user_id(claims: &Map<String, Value>) -> Option<String> {
 /// (quirk: with a `urn:altinn:scope` claim, `scope` is never read), split on spaces, compared
 /// ignoring case.
 fn has_scope(claims: &Map<String, Value>, wanted: &str) -> bool {
-    let scopes =
-        claim_text(claims, "urn:altinn:scope").or_else(|| claim_text(claims, "scope"));
+    let scopes = claim_text(claims, "urn:altinn:scope").or_else(|| claim_text(claims, "scope"));
     scopes.is_some_and(|text| text.split(' ').any(|s| s.eq_ignore_ascii_case(wanted)))
 }
 
@@ -117,7 +120,10 @@ mod tests {
             "authorization_details": {"systemuser_id": ["00000000-0000-0000-0000-000000000000"]},
             "urn:altinn:orgNumber": "950474084",
         });
-        assert_eq!(subscriber(empty_guid).entity.as_deref(), Some("/organisation/950474084"));
+        assert_eq!(
+            subscriber(empty_guid).entity.as_deref(),
+            Some("/organisation/950474084")
+        );
         assert_eq!(subscriber(json!({"scope": "x"})).entity, None);
     }
 

@@ -72,19 +72,35 @@ mod tests {
     }
 
     const APP: &str = "urn:altinn:resource:app_ttd_apps-test";
-    const INSTANCE: &str = "https://ttd.apps.altinn.no/ttd/apps-test/instances/1/0b4b4c4e-aaaa-4bbb-8ccc-000000000001";
+    const INSTANCE: &str =
+        "https://ttd.apps.altinn.no/ttd/apps-test/instances/1/0b4b4c4e-aaaa-4bbb-8ccc-000000000001";
 
     #[test]
     fn resource_subject_and_type_compare_exactly() {
         let mut sub = subscription(None, APP);
-        assert!(matches(&sub, &event(INSTANCE, Some("/party/1"), "app.instance.created")));
+        assert!(matches(
+            &sub,
+            &event(INSTANCE, Some("/party/1"), "app.instance.created")
+        ));
         sub.subject_filter = Some("/party/1".into());
         sub.type_filter = Some("app.instance.created".into());
-        assert!(matches(&sub, &event(INSTANCE, Some("/party/1"), "app.instance.created")));
-        assert!(!matches(&sub, &event(INSTANCE, Some("/party/2"), "app.instance.created")));
-        assert!(!matches(&sub, &event(INSTANCE, Some("/party/1"), "App.instance.created")));
+        assert!(matches(
+            &sub,
+            &event(INSTANCE, Some("/party/1"), "app.instance.created")
+        ));
+        assert!(!matches(
+            &sub,
+            &event(INSTANCE, Some("/party/2"), "app.instance.created")
+        ));
+        assert!(!matches(
+            &sub,
+            &event(INSTANCE, Some("/party/1"), "App.instance.created")
+        ));
         sub.type_filter = Some(String::new());
-        assert!(!matches(&sub, &event(INSTANCE, Some("/party/1"), "app.instance.created")));
+        assert!(!matches(
+            &sub,
+            &event(INSTANCE, Some("/party/1"), "app.instance.created")
+        ));
     }
 
     #[test]
@@ -106,9 +122,16 @@ mod tests {
 
     #[test]
     fn the_source_filter_ignores_the_app_name_as_is_base_of_does() {
-        let sub = subscription(Some("https://ttd.apps.altinn.no/ttd/apps-test"), "urn:altinn:resource:app_ttd_other");
-        let other_app = "https://ttd.apps.altinn.no/ttd/other/instances/1/0b4b4c4e-aaaa-4bbb-8ccc-000000000001";
-        assert!(matches(&sub, &event(other_app, Some("/party/1"), "app.instance.created")));
+        let sub = subscription(
+            Some("https://ttd.apps.altinn.no/ttd/apps-test"),
+            "urn:altinn:resource:app_ttd_other",
+        );
+        let other_app =
+            "https://ttd.apps.altinn.no/ttd/other/instances/1/0b4b4c4e-aaaa-4bbb-8ccc-000000000001";
+        assert!(matches(
+            &sub,
+            &event(other_app, Some("/party/1"), "app.instance.created")
+        ));
         let dialogporten = subscription(Some("https://ttd.apps.altinn.no/ttd/apps-test"), APP);
         let mut value = json!({"specversion": "1.0", "id": "1", "type": "dialogporten.x",
             "source": "https://platform.altinn.no/dialogporten/api/v1/dialogs/1",

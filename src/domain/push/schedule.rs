@@ -107,7 +107,9 @@ impl RetryPlan {
                 .map(|item| parse_duration(item.trim()))
                 .collect::<Result<Vec<_>, _>>()
                 .map(RetryPlan::Custom)
-                .map_err(|e| format!("{e} (expected production, legacy, none or a list like 10s,30s,1m)")),
+                .map_err(|e| {
+                    format!("{e} (expected production, legacy, none or a list like 10s,30s,1m)")
+                }),
         }
     }
 }
@@ -119,7 +121,10 @@ impl fmt::Display for RetryPlan {
             RetryPlan::Legacy => f.write_str("legacy"),
             RetryPlan::None => f.write_str("none"),
             RetryPlan::Custom(delays) => {
-                let items: Vec<String> = delays.iter().map(|d| format!("{}s", d.as_secs_f64())).collect();
+                let items: Vec<String> = delays
+                    .iter()
+                    .map(|d| format!("{}s", d.as_secs_f64()))
+                    .collect();
                 f.write_str(&items.join(","))
             }
         }
@@ -134,14 +139,20 @@ mod tests {
     fn production_tries_an_event_twelve_times_over_34_hours_46_minutes_40_seconds() {
         let delays = RetryPlan::Production.delays(DeliveryKind::Event);
         assert_eq!(delays.len() + 1, 12);
-        assert_eq!(delays.iter().sum::<Duration>(), secs(34 * 3600 + 46 * 60 + 40));
+        assert_eq!(
+            delays.iter().sum::<Duration>(),
+            secs(34 * 3600 + 46 * 60 + 40)
+        );
     }
 
     #[test]
     fn legacy_tries_an_event_thirteen_times_over_46_hours_46_minutes_40_seconds() {
         let delays = RetryPlan::Legacy.delays(DeliveryKind::Event);
         assert_eq!(delays.len() + 1, 13);
-        assert_eq!(delays.iter().sum::<Duration>(), secs(46 * 3600 + 46 * 60 + 40));
+        assert_eq!(
+            delays.iter().sum::<Duration>(),
+            secs(46 * 3600 + 46 * 60 + 40)
+        );
     }
 
     #[test]
@@ -159,6 +170,11 @@ mod tests {
             Ok(RetryPlan::Custom(vec![secs(10), secs(60)]))
         );
         assert!(RetryPlan::parse("soon").is_err());
-        assert!(RetryPlan::parse("none").unwrap().delays(DeliveryKind::Event).is_empty());
+        assert!(
+            RetryPlan::parse("none")
+                .unwrap()
+                .delays(DeliveryKind::Event)
+                .is_empty()
+        );
     }
 }

@@ -178,14 +178,23 @@ mod tests {
         bare.subject_filter = None;
         bare.type_filter = None;
         let json = String::from_utf8(bare.into_subscription(1, created).to_json()).unwrap();
-        assert!(!json.contains("\"sourceFilter\"") && !json.contains("typeFilter"), "{json}");
+        assert!(
+            !json.contains("\"sourceFilter\"") && !json.contains("typeFilter"),
+            "{json}"
+        );
     }
 
     #[test]
     fn created_drops_trailing_zeros() {
         let at = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().to_utc();
-        assert_eq!(format_created(at("2024-01-02T03:04:05Z")), "2024-01-02T03:04:05Z");
-        assert_eq!(format_created(at("2024-01-02T03:04:05.5Z")), "2024-01-02T03:04:05.5Z");
+        assert_eq!(
+            format_created(at("2024-01-02T03:04:05Z")),
+            "2024-01-02T03:04:05Z"
+        );
+        assert_eq!(
+            format_created(at("2024-01-02T03:04:05.5Z")),
+            "2024-01-02T03:04:05.5Z"
+        );
     }
 
     #[test]

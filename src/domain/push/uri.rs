@@ -47,8 +47,9 @@ impl DotNetUri {
     pub(crate) fn parse(text: &str) -> Result<DotNetUri, NotAUri> {
         let trimmed = text.trim_matches(|c: char| c.is_ascii_whitespace());
         match scheme_of(trimmed) {
-            Some(scheme) => AbsoluteUri::parse(scheme, &trimmed[scheme.len() + 1..])
-                .map(DotNetUri::Absolute),
+            Some(scheme) => {
+                AbsoluteUri::parse(scheme, &trimmed[scheme.len() + 1..]).map(DotNetUri::Absolute)
+            }
             None => Ok(DotNetUri::Relative(text.to_owned())),
         }
     }
@@ -238,7 +239,10 @@ fn escape(text: &str) -> String {
     for c in text.chars() {
         let must_escape = !c.is_ascii()
             || c.is_ascii_control()
-            || matches!(c, ' ' | '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}');
+            || matches!(
+                c,
+                ' ' | '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}'
+            );
         if must_escape {
             let mut buffer = [0u8; 4];
             for byte in c.encode_utf8(&mut buffer).bytes() {
@@ -290,17 +294,22 @@ mod tests {
 
     #[test]
     fn strings_without_a_scheme_bind_as_relative_uris() {
-        for text in ["", "skd/flyttemelding", "altinn.no/ttd/apps-test/", "platform.altinn.no/"] {
-            assert_eq!(
-                DotNetUri::parse(text),
-                Ok(DotNetUri::Relative(text.into()))
-            );
+        for text in [
+            "",
+            "skd/flyttemelding",
+            "altinn.no/ttd/apps-test/",
+            "platform.altinn.no/",
+        ] {
+            assert_eq!(DotNetUri::parse(text), Ok(DotNetUri::Relative(text.into())));
         }
     }
 
     #[test]
     fn absolute_uri_lower_cases_scheme_and_host_drops_default_ports_and_adds_a_slash() {
-        assert_eq!(absolute("https://Webhook.site").to_string(), "https://webhook.site/");
+        assert_eq!(
+            absolute("https://Webhook.site").to_string(),
+            "https://webhook.site/"
+        );
         assert_eq!(
             absolute("HTTPS://Example.COM:443/A/b?X=1").to_string(),
             "https://example.com/A/b?X=1"
@@ -309,15 +318,30 @@ mod tests {
             absolute("http://127.0.0.1:8080/hook").to_string(),
             "http://127.0.0.1:8080/hook"
         );
-        assert_eq!(absolute("https://a.no/x/../y/./z").to_string(), "https://a.no/y/z");
-        assert_eq!(absolute("https://a.no/a b").to_string(), "https://a.no/a%20b");
+        assert_eq!(
+            absolute("https://a.no/x/../y/./z").to_string(),
+            "https://a.no/y/z"
+        );
+        assert_eq!(
+            absolute("https://a.no/a b").to_string(),
+            "https://a.no/a%20b"
+        );
         assert_eq!(absolute("sftp://altinn.no/ttd/").scheme, "sftp");
-        assert_eq!(absolute("urn:altinn:resource:x").to_string(), "urn:altinn:resource:x");
+        assert_eq!(
+            absolute("urn:altinn:resource:x").to_string(),
+            "urn:altinn:resource:x"
+        );
     }
 
     #[test]
     fn malformed_absolute_uris_do_not_bind() {
-        for text in ["https://", "https:///x", "http://a b/", "https://a.no:99999/", "https:x"] {
+        for text in [
+            "https://",
+            "https:///x",
+            "http://a b/",
+            "https://a.no:99999/",
+            "https:x",
+        ] {
             assert_eq!(DotNetUri::parse(text), Err(NotAUri), "{text}");
         }
     }
@@ -328,7 +352,10 @@ mod tests {
         let inside = absolute("https://ttd.apps.altinn.no/ttd/apps-test/instances/1/g");
         let sibling = absolute("https://ttd.apps.altinn.no/ttd/other-app/instances/1/g");
         assert!(filter.is_base_of(&inside));
-        assert!(filter.is_base_of(&sibling), "the quirk: the app name is not compared");
+        assert!(
+            filter.is_base_of(&sibling),
+            "the quirk: the app name is not compared"
+        );
         assert!(!filter.is_base_of(&absolute("https://skd.apps.altinn.no/ttd/apps-test")));
         assert!(!filter.is_base_of(&absolute("http://ttd.apps.altinn.no/ttd/apps-test")));
         assert!(!filter.is_base_of(&absolute("https://ttd.apps.altinn.no/skd/apps-test")));

@@ -20,7 +20,11 @@ pub(crate) const PRODUCTION_EVENTS_ENDPOINT: &str = "https://platform.altinn.no/
 /// The handshake (`CreateValidateEvent`): a new GUID `id` on every attempt, `source`
 /// `{ApiEventsEndpoint}subscriptions/{id}`, the validation type — no time, subject or
 /// resource.
-pub(crate) fn validation_event(event_id: &str, events_endpoint: &str, subscription_id: u64) -> Vec<u8> {
+pub(crate) fn validation_event(
+    event_id: &str,
+    events_endpoint: &str,
+    subscription_id: u64,
+) -> Vec<u8> {
     let source_text = format!("{events_endpoint}subscriptions/{subscription_id}");
     // `new Uri(…)` normalises it as any URI.
     let source = DotNetUri::parse(&source_text).map_or(source_text, |uri| uri.text());
@@ -68,7 +72,11 @@ mod tests {
 
     #[test]
     fn the_handshake_has_an_id_a_source_and_a_type_only() {
-        let body = validation_event("694caa35-8b25-4cd7-b800-f6eeb93c56ed", PRODUCTION_EVENTS_ENDPOINT, 1234);
+        let body = validation_event(
+            "694caa35-8b25-4cd7-b800-f6eeb93c56ed",
+            PRODUCTION_EVENTS_ENDPOINT,
+            1234,
+        );
         assert_eq!(
             String::from_utf8(body).unwrap(),
             r#"{"specversion":"1.0","id":"694caa35-8b25-4cd7-b800-f6eeb93c56ed","source":"https://platform.altinn.no/events/api/v1/subscriptions/1234","type":"platform.events.validatesubscription"}"#
@@ -88,6 +96,9 @@ mod tests {
 
     #[test]
     fn traceparent_is_w3c_shaped() {
-        assert_eq!(traceparent(1, 2), "00-00000000000000000000000000000001-0000000000000002-01");
+        assert_eq!(
+            traceparent(1, 2),
+            "00-00000000000000000000000000000001-0000000000000002-01"
+        );
     }
 }

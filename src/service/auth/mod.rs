@@ -114,11 +114,14 @@ impl Authenticator {
 
     /// Every claim of the request's token, checked as [`authenticate`](Self::authenticate)
     /// checks it; `--auth off` without a usable token gives no claims (nobody in particular).
-    pub(crate) fn claims(&self, token: Option<&str>) -> Result<Map<String, Value>, Unauthenticated> {
+    pub(crate) fn claims(
+        &self,
+        token: Option<&str>,
+    ) -> Result<Map<String, Value>, Unauthenticated> {
         let claims = match (self.mode, token) {
-            (AuthMode::Strict, Some(token)) => {
-                self.verified_claims(token).map(|known| known.claims.clone())
-            }
+            (AuthMode::Strict, Some(token)) => self
+                .verified_claims(token)
+                .map(|known| known.claims.clone()),
             (AuthMode::Lenient | AuthMode::Off, Some(token)) => unverified_claims(token),
             (_, None) => None,
         };

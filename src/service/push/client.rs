@@ -142,7 +142,9 @@ impl WebhookClient {
             let response = self.client.request(request).await.map_err(describe)?;
             let status = response.status().as_u16();
             // Like `HttpClient`, the answer is read within the timeout; its content is ignored.
-            let _ = Limited::new(response.into_body(), ANSWER_LIMIT).collect().await;
+            let _ = Limited::new(response.into_body(), ANSWER_LIMIT)
+                .collect()
+                .await;
             Ok::<u16, String>(status)
         };
         match tokio::time::timeout(self.timeout, exchange).await {
@@ -164,7 +166,10 @@ fn describe(error: hyper_util::client::legacy::Error) -> String {
         tls |= source.downcast_ref::<rustls::Error>().is_some();
         innermost = source;
     }
-    tls |= innermost.to_string().to_ascii_lowercase().contains("certificate");
+    tls |= innermost
+        .to_string()
+        .to_ascii_lowercase()
+        .contains("certificate");
     let kind = if tls {
         "tls"
     } else if error.is_connect() {

@@ -56,7 +56,8 @@ pub(super) struct Attempted {
 
 impl Attempted {
     fn succeeded(&self) -> bool {
-        self.status.is_some_and(|status| (200..300).contains(&status))
+        self.status
+            .is_some_and(|status| (200..300).contains(&status))
     }
 }
 
@@ -205,7 +206,10 @@ impl Deliveries {
             (DeliveryState::Delivered, None)
         } else if let Some(delay) = pending.delays.get(pending.retry).copied() {
             let failed_at = shift(due_at, delta(attempted.duration));
-            (DeliveryState::Retrying, Some(shift(failed_at, delta(delay))))
+            (
+                DeliveryState::Retrying,
+                Some(shift(failed_at, delta(delay))),
+            )
         } else {
             (DeliveryState::DeadLettered, None)
         };

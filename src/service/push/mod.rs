@@ -19,10 +19,10 @@ use tokio::task::AbortHandle;
 
 pub use records::{Delivery, DeliveryState, Subscription};
 pub(crate) use scheduler::Settle;
-pub use subscriptions::SubscriptionRejected;
 pub(crate) use subscriptions::Access;
+pub use subscriptions::SubscriptionRejected;
 
-use crate::domain::push::authorize::{SubscriptionAuthz, Grant};
+use crate::domain::push::authorize::{Grant, SubscriptionAuthz};
 use crate::domain::push::checks::WebhookHttp;
 use crate::domain::push::schedule::RetryPlan;
 use crate::domain::push::subscription::StoredSubscription;
@@ -90,7 +90,10 @@ pub(crate) struct PushSettings {
 impl Default for PushSettings {
     fn default() -> PushSettings {
         PushSettings {
-            apps_domains: DEFAULT_APPS_DOMAINS.iter().map(|d| (*d).to_owned()).collect(),
+            apps_domains: DEFAULT_APPS_DOMAINS
+                .iter()
+                .map(|d| (*d).to_owned())
+                .collect(),
             webhook_http: WebhookHttp::default(),
             authz: SubscriptionAuthz::default(),
             grants: Vec::new(),

@@ -51,7 +51,12 @@ impl MockService {
         }
         let (valid, grants) = {
             let table = self.push.table();
-            let valid: Vec<_> = table.rows.values().filter(|r| r.validated).cloned().collect();
+            let valid: Vec<_> = table
+                .rows
+                .values()
+                .filter(|r| r.validated)
+                .cloned()
+                .collect();
             (valid, table.grants.clone())
         };
         let lookup = |identifier: &PartyIdentifier| self.lookup_party(identifier);
@@ -119,7 +124,11 @@ impl MockService {
 
     /// Waits until `count` attempts have been made since the start (or the last clear);
     /// `Err` with how many were made when `timeout` passes first.
-    pub(crate) async fn wait_for_deliveries(&self, count: u64, timeout: Duration) -> Result<u64, u64> {
+    pub(crate) async fn wait_for_deliveries(
+        &self,
+        count: u64,
+        timeout: Duration,
+    ) -> Result<u64, u64> {
         let deliveries = &self.push.deliveries;
         let until = async {
             loop {
@@ -191,7 +200,11 @@ impl MockService {
             None => {
                 // The handshake is made afresh on every attempt, with a new id.
                 let id = uuid::Uuid::new_v4().to_string();
-                let event = validation_event(&id, &self.push.settings.events_endpoint, pending.subscription_id);
+                let event = validation_event(
+                    &id,
+                    &self.push.settings.events_endpoint,
+                    pending.subscription_id,
+                );
                 (id, body_for(&pending.endpoint, &event))
             }
         };
@@ -233,9 +246,9 @@ async fn dispatch(service: Weak<MockService>) {
         for claimed in deliveries.claim_due(now) {
             this.runtime.spawn(Arc::clone(&this).attempt(claimed));
         }
-        let sleep = deliveries
-            .next_due()
-            .map_or(IDLE, |due| (due - now).to_std().unwrap_or_default().min(IDLE));
+        let sleep = deliveries.next_due().map_or(IDLE, |due| {
+            (due - now).to_std().unwrap_or_default().min(IDLE)
+        });
         // The task is aborted when the server closes, so holding the core while asleep keeps
         // nothing alive past its server.
         tokio::select! {
@@ -244,4 +257,3 @@ async fn dispatch(service: Weak<MockService>) {
         }
     }
 }
-

@@ -51,7 +51,9 @@ impl From<Refusal> for SubscriptionRejected {
             _ => 400,
         };
         let message = refusal.message().unwrap_or_else(|| match refusal {
-            Refusal::MissingScope => "a generic subscription needs the altinn:events.subscribe scope".into(),
+            Refusal::MissingScope => {
+                "a generic subscription needs the altinn:events.subscribe scope".into()
+            }
             _ => "production fails to map an app resource without a second `_`".into(),
         });
         SubscriptionRejected { status, message }
@@ -125,7 +127,11 @@ impl MockService {
     }
 
     fn queue_handshake(&self, row: &StoredSubscription) {
-        let delays = self.push.settings.validation_retries.delays(DeliveryKind::Validation);
+        let delays = self
+            .push
+            .settings
+            .validation_retries
+            .delays(DeliveryKind::Validation);
         self.push.deliveries.enqueue(
             DeliveryKind::Validation,
             row.id,
@@ -261,8 +267,7 @@ fn parse_seed(
         .filter(|c| c.starts_with('/'))
         .ok_or_else(|| {
             rejected(
-                "\"consumer\" must name the entity, like \"/org/ttd\" or \"/user/1337\""
-                    .into(),
+                "\"consumer\" must name the entity, like \"/org/ttd\" or \"/user/1337\"".into(),
             )
         })?;
     let validated = match object.get("validated") {
