@@ -95,4 +95,6 @@ mod docs_examples {
     struct RustTests;
     #[doc = include_str!("../docs/fault-injection.md")]
     struct FaultInjection;
+    #[doc = include_str!("../docs/webhooks.md")]
+    struct Webhooks;
 }

@@ -681,3 +681,26 @@ async fn a_https_endpoint_that_speaks_plain_http_is_a_tls_failure() {
     );
     assert_eq!(attempt.state, DeliveryState::DeadLettered);
 }
+
+#[test]
+fn advancing_the_clock_from_a_plain_test_waits_for_the_attempts_that_became_due() {
+    let receiver = Receiver::answering(Behaviour::Status(503));
+    let server = builder().start_blocking();
+    subscribe(&server, &receiver);
+    server
+        .publish_app_event(AppEventRequest::new(
+            INSTANCE,
+            "/party/1337",
+            "app.instance.created",
+        ))
+        .unwrap();
+    server.wait_for_deliveries_blocking(1, WAIT).unwrap();
+    server.advance_clock(Duration::from_secs(60));
+    let attempts = server.deliveries();
+    assert_eq!(
+        attempts.len(),
+        3,
+        "10 s and 40 s after the first, both within the minute"
+    );
+    assert_eq!(receiver.events().len(), 3);
+}

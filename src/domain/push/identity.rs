@@ -51,9 +51,9 @@ fn claim_text(claims: &Map<String, Value>, name: &str) -> Option<String> {
         Value::String(text) => Some(text.clone()),
         Value::Number(number) => Some(number.to_string()),
         Value::Bool(flag) => Some(flag.to_string()),
-        Value::Array(items) => items.first().and_then(|first| match first {
-            Value::String(text) => Some(text.clone()),
-            other => Some(other.to_string()),
+        Value::Array(items) => items.first().map(|first| match first {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
         }),
         Value::Object(_) | Value::Null => None,
     }

@@ -99,27 +99,27 @@ impl MockService {
     /// (`pre_validated`: at once, as a seed may ask).
     fn store_subscription(&self, draft: Draft, pre_validated: bool) -> StoredSubscription {
         let now = self.now();
+        let auto = pre_validated || self.push.settings.validation == SubscriptionValidation::Auto;
         let mut table = self.push.table();
         let existing = table
             .rows
-            .values()
-            .find(|row| draft.is_duplicate_of(row))
-            .map(|row| row.id);
-        let id = existing.unwrap_or_else(|| {
-            let id = table.next_id;
-            table.next_id += 1;
-            table.rows.insert(id, draft.into_subscription(id, now));
-            id
-        });
-        let auto = pre_validated || self.push.settings.validation == SubscriptionValidation::Auto;
-        let row = table.rows.get_mut(&id).map(|row| {
-            row.validated |= auto;
-            row.clone()
-        });
-        drop(table);
-        let Some(row) = row else {
-            unreachable!("the row was found or inserted under the same lock")
+            .values_mut()
+            .find(|row| draft.is_duplicate_of(row));
+        let row = match existing {
+            Some(row) => {
+                row.validated |= auto;
+                row.clone()
+            }
+            None => {
+                let id = table.next_id;
+                table.next_id += 1;
+                let mut row = draft.into_subscription(id, now);
+                row.validated = auto;
+                table.rows.insert(id, row.clone());
+                row
+            }
         };
+        drop(table);
         if !auto && self.push.settings.validation == SubscriptionValidation::Webhook {
             self.queue_handshake(&row);
         }
