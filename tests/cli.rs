@@ -325,6 +325,7 @@ const SERVE_FLAGS: &[&str] = &[
     "--webhook-retries",
     "--validation-retries",
     "--webhook-timeout",
+    "--subscription-cache",
     "--apps-domains",
     "--log-format",
     "--help",

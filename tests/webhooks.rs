@@ -704,3 +704,67 @@ fn advancing_the_clock_from_a_plain_test_waits_for_the_attempts_that_became_due(
     );
     assert_eq!(receiver.events().len(), 3);
 }
+
+#[tokio::test]
+async fn with_production_s_caches_a_new_subscription_misses_events_and_a_deleted_one_keeps_them_for_an_hour()
+ {
+    let receiver = Receiver::start();
+    let server = builder()
+        .subscription_cache(Duration::from_secs(3600))
+        .start()
+        .await;
+    let subscribe_at = |path: &str| {
+        server
+            .subscribe(json!({"consumer": "/org/ttd", "endPoint": receiver.url(path), "resourceFilter": APP_RESOURCE, "validated": true}))
+            .unwrap()
+            .id
+    };
+    let publish = |party: u32| {
+        server
+            .publish_app_event(AppEventRequest::new(
+                INSTANCE,
+                &format!("/party/{party}"),
+                "app.instance.created",
+            ))
+            .unwrap();
+    };
+    let paths = || {
+        let mut paths: Vec<String> = receiver.events().iter().map(|r| r.path.clone()).collect();
+        paths.sort();
+        paths
+    };
+    let old = subscribe_at("/old");
+    publish(1);
+    server.wait_for_deliveries(1, WAIT).await.unwrap();
+    subscribe_at("/new");
+    publish(1);
+    server.wait_for_deliveries(2, WAIT).await.unwrap();
+    assert_eq!(
+        paths(),
+        ["/old", "/old"],
+        "the new subscription is not in the cached list"
+    );
+    let token = server.token("ttd");
+    let deleted = reqwest::Client::new()
+        .delete(format!("{}/{old}", server.subscriptions_url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    publish(1);
+    server.wait_for_deliveries(3, WAIT).await.unwrap();
+    assert_eq!(
+        paths(),
+        ["/old", "/old", "/old"],
+        "the deleted one still receives"
+    );
+    move_clock(&server, "61m").await;
+    publish(1);
+    server.wait_for_deliveries(4, WAIT).await.unwrap();
+    assert_eq!(
+        paths(),
+        ["/new", "/old", "/old", "/old"],
+        "after an hour the list is read again"
+    );
+}

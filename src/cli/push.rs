@@ -60,6 +60,12 @@ pub(super) struct PushArgs {
     #[arg(long, env = "ALTINN_EVENTS_MOCK_VALIDATION_RETRIES", default_value = "production", value_parser = RetryPlan::parse)]
     validation_retries: RetryPlan,
 
+    /// Reproduce production's subscription and authorization caches with this lifetime
+    /// (production: 1h): new subscriptions miss events, deleted ones keep receiving them, until
+    /// an entry expires on the server clock. 0s (the default) is off.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_SUBSCRIPTION_CACHE", default_value = "0s", value_parser = parse_duration)]
+    subscription_cache: Duration,
+
     /// How long one webhook attempt may take (production: 45s).
     #[arg(long, env = "ALTINN_EVENTS_MOCK_WEBHOOK_TIMEOUT", default_value = "45s", value_parser = parse_duration)]
     webhook_timeout: Duration,
@@ -94,6 +100,7 @@ impl PushArgs {
             .subscription_authz(authz)
             .webhook_http(http)
             .webhook_timeout(self.webhook_timeout)
+            .subscription_cache(self.subscription_cache)
             .apps_domains(self.apps_domains)
             .retry_plans(self.webhook_retries, self.validation_retries);
         for path in &self.grant_files {

@@ -213,6 +213,14 @@ impl MockServerBuilder {
         self
     }
 
+    /// Reproduces production's subscription and authorization caches with this lifetime
+    /// (production: one hour): new subscriptions may miss events and deleted ones go on
+    /// receiving them until an entry expires on the server clock. Off by default.
+    pub fn subscription_cache(mut self, lifetime: Duration) -> Self {
+        self.settings.push.cache = (!lifetime.is_zero()).then_some(lifetime);
+        self
+    }
+
     /// Grants for the authorization stand-in, standing from the start.
     pub(crate) fn grants(mut self, grants: Vec<Grant>) -> Self {
         self.settings.push.grants.extend(grants);

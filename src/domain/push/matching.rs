@@ -15,7 +15,13 @@ use crate::domain::event::Event;
 /// * no `typeFilter`, or one equal to the event's `type` (`""` matches nothing);
 /// * no `sourceFilter`, or one that `IsBaseOf` the event's `source`: compared up to its last
 ///   `/`, so `…/ttd/apps-test` lets every app of `ttd` on that host through.
+#[cfg(test)]
 pub(crate) fn matches(subscription: &StoredSubscription, event: &Event) -> bool {
+    matches_stored_filters(subscription, event) && source_matches(subscription, event)
+}
+
+/// What production's database compares (`getsubscriptions_v2`): resource, subject and type.
+pub(crate) fn matches_stored_filters(subscription: &StoredSubscription, event: &Event) -> bool {
     let resource_matches = event.resource() == Some(subscription.resource_filter.as_str());
     let subject_matches = subscription
         .subject_filter
@@ -25,16 +31,36 @@ pub(crate) fn matches(subscription: &StoredSubscription, event: &Event) -> bool 
         .type_filter
         .as_deref()
         .is_none_or(|filter| filter == event.event_type());
-    resource_matches && subject_matches && type_matches && source_matches(subscription, event)
+    resource_matches && subject_matches && type_matches
 }
 
-fn source_matches(subscription: &StoredSubscription, event: &Event) -> bool {
+/// The source filter, as `OutboundService` applies it after the database: `Uri.IsBaseOf`.
+pub(crate) fn source_matches(subscription: &StoredSubscription, event: &Event) -> bool {
     let Some(filter) = &subscription.source_filter else {
         return true;
     };
     match DotNetUri::parse(event.source()) {
         Ok(DotNetUri::Absolute(source)) => filter.is_base_of(&source),
         _ => false,
+    }
+}
+
+/// What production's authorization cache keys an app event's decision by: the source up to
+/// its app (`https://{host}/{org}/{app}`) when its host is an apps domain, else the source.
+pub(crate) fn authorization_scope(event: &Event, apps_domains: &[String]) -> String {
+    let source = event.source();
+    let Ok(DotNetUri::Absolute(uri)) = DotNetUri::parse(source) else {
+        return source.to_owned();
+    };
+    let on_apps_domain = apps_domains
+        .iter()
+        .any(|domain| uri.host.contains(domain.as_str()));
+    let segments: Vec<&str> = uri.absolute_path().split('/').collect();
+    match segments.as_slice() {
+        [_, org, app, ..] if on_apps_domain => {
+            format!("{}://{}/{org}/{app}", uri.scheme, uri.host)
+        }
+        _ => source.to_owned(),
     }
 }
 

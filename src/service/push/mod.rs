@@ -3,6 +3,7 @@
 //! `subscriptions-and-webhooks.md`). The rules are the domain's (`crate::domain::push`);
 //! this holds state behind locks never held across an `.await`, and runs the sends.
 
+mod cache;
 mod client;
 mod deliveries;
 mod records;
@@ -85,6 +86,8 @@ pub(crate) struct PushSettings {
     pub(crate) events_endpoint: String,
     /// Subscriptions standing from the start, and again after each reset (admin JSON form).
     pub(crate) subscriptions: Vec<Value>,
+    /// Production's subscription and authorization caches, with this lifetime (none: off).
+    pub(crate) cache: Option<Duration>,
 }
 
 impl Default for PushSettings {
@@ -103,6 +106,7 @@ impl Default for PushSettings {
             timeout: DEFAULT_WEBHOOK_TIMEOUT,
             events_endpoint: PRODUCTION_EVENTS_ENDPOINT.to_owned(),
             subscriptions: Vec::new(),
+            cache: None,
         }
     }
 }
@@ -113,6 +117,7 @@ pub(crate) struct Push {
     settings: PushSettings,
     table: Mutex<Table>,
     deliveries: Deliveries,
+    caches: cache::Caches,
     /// Made at the first send: reading the system's roots costs milliseconds.
     client: OnceLock<WebhookClient>,
     dispatcher: Mutex<Option<AbortHandle>>,
@@ -134,7 +139,11 @@ impl Push {
             next_id: 1,
             grants: settings.grants.clone(),
         };
+        let lifetime = settings
+            .cache
+            .and_then(|lifetime| chrono::TimeDelta::from_std(lifetime).ok());
         Push {
+            caches: cache::Caches::new(lifetime),
             settings,
             table: Mutex::new(table),
             deliveries: Deliveries::new(journal_cap),
@@ -152,9 +161,9 @@ impl Push {
             .get_or_init(|| WebhookClient::new(self.settings.timeout))
     }
 
-    /// Whether any subscription exists (events are matched only then).
-    fn has_subscriptions(&self) -> bool {
-        !self.table().rows.is_empty()
+    /// Whether events need matching: some subscription exists, or a cache may remember one.
+    fn may_deliver(&self) -> bool {
+        self.settings.cache.is_some() || !self.table().rows.is_empty()
     }
 
     /// Stops the dispatcher for good.

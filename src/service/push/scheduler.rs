@@ -13,7 +13,7 @@ use super::client::WebhookClient;
 use super::deliveries::{Attempted, Claimed};
 use crate::domain::event::Event;
 use crate::domain::push::authorize::Policy;
-use crate::domain::push::matching::matches;
+use crate::domain::push::matching::{authorization_scope, matches_stored_filters, source_matches};
 use crate::domain::push::schedule::DeliveryKind;
 use crate::domain::push::webhook::{body_for, validation_event};
 use crate::domain::store::PartyIdentifier;
@@ -46,7 +46,7 @@ impl MockService {
     /// Queues `events` for every valid subscription they match and whose consumer may
     /// receive them (spec §7). Called after the store's lock is released.
     pub(crate) fn push_stored(&self, events: &[Arc<Event>]) {
-        if events.is_empty() || !self.push.has_subscriptions() {
+        if events.is_empty() || !self.push.may_deliver() {
             return;
         }
         let (valid, grants) = {
@@ -69,9 +69,37 @@ impl MockService {
             Arc::from(self.push.settings.event_retries.delays(DeliveryKind::Event));
         let now = self.now();
         for event in events {
+            let key = (
+                event.resource().map(str::to_owned),
+                event.subject().map(str::to_owned),
+                event.event_type().to_owned(),
+            );
+            let candidates = self.push.caches.list(key, now, || {
+                valid
+                    .iter()
+                    .filter(|row| matches_stored_filters(row, event))
+                    .cloned()
+                    .collect()
+            });
+            let scope = if event
+                .resource()
+                .is_some_and(|r| r.starts_with("urn:altinn:resource:app_"))
+            {
+                authorization_scope(event, &self.push.settings.apps_domains)
+            } else {
+                event.resource().unwrap_or_default().to_owned()
+            };
             let mut webhook_json: Option<Vec<u8>> = None;
-            for subscription in &valid {
-                if !matches(subscription, event) || !policy.may_receive(subscription, event) {
+            for subscription in &candidates {
+                if !source_matches(subscription, event) {
+                    continue;
+                }
+                let key = (subscription.consumer.clone(), scope.clone());
+                if !self
+                    .push
+                    .caches
+                    .decision(key, now, || policy.may_receive(subscription, event))
+                {
                     continue;
                 }
                 let json = webhook_json.get_or_insert_with(|| event.webhook_json());

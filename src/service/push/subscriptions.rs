@@ -230,6 +230,7 @@ impl MockService {
     /// and journal.
     pub(crate) fn reset_push(&self) {
         self.push.deliveries.reset();
+        self.push.caches.clear();
         {
             let mut table = self.push.table();
             table.rows.clear();
