@@ -768,3 +768,43 @@ async fn with_production_s_caches_a_new_subscription_misses_events_and_a_deleted
         "after an hour the list is read again"
     );
 }
+
+#[tokio::test]
+async fn redirects_are_followed_as_dotnet_follows_them() {
+    let receiver = Receiver::answering(Behaviour::Redirect(307, "/moved"));
+    let server = builder().start().await;
+    subscribe(&server, &receiver);
+    server
+        .publish_app_event(AppEventRequest::new(
+            INSTANCE,
+            "/party/1",
+            "app.instance.created",
+        ))
+        .unwrap();
+    let attempt = server.wait_for_deliveries(1, WAIT).await.unwrap().remove(0);
+    assert_eq!(
+        (attempt.status, attempt.state),
+        (Some(200), DeliveryState::Delivered)
+    );
+    let received = receiver.received();
+    assert_eq!(
+        (received[1].method.as_str(), received[1].path.as_str()),
+        ("POST", "/moved")
+    );
+    assert_eq!(received[1].body, received[0].body, "a 307 repeats the POST");
+    receiver.answer(Behaviour::Redirect(302, "/found"));
+    server
+        .publish_app_event(AppEventRequest::new(
+            INSTANCE,
+            "/party/2",
+            "app.instance.created",
+        ))
+        .unwrap();
+    server.wait_for_deliveries(2, WAIT).await.unwrap();
+    let last = receiver.received().pop().unwrap();
+    assert_eq!(
+        (last.method.as_str(), last.path.as_str(), last.body.as_str()),
+        ("GET", "/found", ""),
+        "a 302 turns the POST into a GET"
+    );
+}

@@ -47,6 +47,8 @@ pub(crate) enum Behaviour {
     Drop,
     /// Answers after a while.
     Slow(Duration, u16),
+    /// Answers this redirect status with `Location` set to this path.
+    Redirect(u16, &'static str),
 }
 
 struct Shared {
@@ -166,7 +168,18 @@ async fn handle(
         body: String::from_utf8_lossy(&body).into_owned(),
     });
     let behaviour = *shared.behaviour.lock().unwrap();
+    if let Behaviour::Redirect(status, location) = behaviour
+        && parts.uri.path() != location
+    {
+        let mut response = Response::new(Full::new(Bytes::new()));
+        *response.status_mut() = hyper::StatusCode::from_u16(status).expect("a status");
+        response
+            .headers_mut()
+            .insert("location", location.parse().expect("a header value"));
+        return Ok(response);
+    }
     let status = match behaviour {
+        Behaviour::Redirect(..) => 200,
         Behaviour::Status(status) => status,
         Behaviour::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;

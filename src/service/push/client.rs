@@ -1,7 +1,7 @@
 //! The webhook client: `POST` one CloudEvent, HTTP/1.1, with production's headers and timeout
 //! (spec §8). hyper-util's pooled client over hyper-rustls — the hyper stack the server
 //! already runs on, and TLS that trusts the system's roots as production's `HttpClient` does.
-//! Redirects are not followed (a documented difference: .NET follows them).
+//! Redirects are followed as .NET's default handler follows them.
 //!
 //! At most [`PER_ENDPOINT`] attempts to one endpoint run at once (production runs 20
 //! listeners per instance); a slow or dead endpoint holds only its own permits.
@@ -111,7 +111,8 @@ impl WebhookClient {
         ]
     }
 
-    /// POSTs `body` to `url` with `headers`; the answer, or why there is none.
+    /// POSTs `body` to `url` with `headers`, following redirects as .NET's handler does;
+    /// the final answer, or why there is none. The whole exchange is under the timeout.
     pub(super) async fn post(&self, url: &str, headers: &SentHeaders, body: Bytes) -> Answer {
         let failed = |error: String| Answer {
             status: None,
@@ -121,33 +122,7 @@ impl WebhookClient {
             Ok(uri) => uri,
             Err(error) => return failed(format!("endpoint: {error}")),
         };
-        let mut request = Request::new(Full::new(body));
-        *request.method_mut() = Method::POST;
-        *request.uri_mut() = uri;
-        for (name, value) in headers {
-            let Ok(value) = HeaderValue::from_str(value) else {
-                continue;
-            };
-            match name.as_str() {
-                "host" => request.headers_mut().insert(HOST, value),
-                "content-type" => request.headers_mut().insert(CONTENT_TYPE, value),
-                "content-length" => request.headers_mut().insert(CONTENT_LENGTH, value),
-                _ => match hyper::header::HeaderName::from_bytes(name.as_bytes()) {
-                    Ok(name) => request.headers_mut().insert(name, value),
-                    Err(_) => None,
-                },
-            };
-        }
-        let exchange = async {
-            let response = self.client.request(request).await.map_err(describe)?;
-            let status = response.status().as_u16();
-            // Like `HttpClient`, the answer is read within the timeout; its content is ignored.
-            let _ = Limited::new(response.into_body(), ANSWER_LIMIT)
-                .collect()
-                .await;
-            Ok::<u16, String>(status)
-        };
-        match tokio::time::timeout(self.timeout, exchange).await {
+        match tokio::time::timeout(self.timeout, self.follow(uri, headers, body)).await {
             Ok(Ok(status)) => Answer {
                 status: Some(status),
                 error: None,
@@ -156,6 +131,104 @@ impl WebhookClient {
             Err(_) => failed("timeout".into()),
         }
     }
+
+    /// Sends, and follows up to [`MAX_REDIRECTS`] redirects: 301, 302 and 303 turn the POST
+    /// into a GET without a body, 307 and 308 repeat it; from `https` to `http` is not
+    /// followed, and the redirect itself is the answer.
+    async fn follow(
+        &self,
+        mut uri: Uri,
+        headers: &SentHeaders,
+        body: Bytes,
+    ) -> Result<u16, String> {
+        let mut method = Method::POST;
+        for _ in 0..=MAX_REDIRECTS {
+            let content = if method == Method::POST {
+                body.clone()
+            } else {
+                Bytes::new()
+            };
+            let request = build_request(&method, &uri, headers, content);
+            let response = self.client.request(request).await.map_err(describe)?;
+            let status = response.status().as_u16();
+            let next = response
+                .headers()
+                .get(hyper::header::LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|location| resolve(&uri, location));
+            // Like `HttpClient`, the answer is read within the timeout; its content is ignored.
+            let _ = Limited::new(response.into_body(), ANSWER_LIMIT)
+                .collect()
+                .await;
+            let Some(next) = next.filter(|_| matches!(status, 301 | 302 | 303 | 307 | 308)) else {
+                return Ok(status);
+            };
+            if uri.scheme_str() == Some("https") && next.scheme_str() == Some("http") {
+                return Ok(status);
+            }
+            if matches!(status, 301..=303) {
+                method = Method::GET;
+            }
+            uri = next;
+        }
+        Err("io: too many redirects".into())
+    }
+}
+
+/// .NET's `HttpClientHandler.MaxAutomaticRedirections`.
+const MAX_REDIRECTS: usize = 50;
+
+fn build_request(
+    method: &Method,
+    uri: &Uri,
+    headers: &SentHeaders,
+    body: Bytes,
+) -> Request<Full<Bytes>> {
+    let has_body = !body.is_empty() || *method == Method::POST;
+    let mut request = Request::new(Full::new(body));
+    *request.method_mut() = method.clone();
+    *request.uri_mut() = uri.clone();
+    for (name, value) in headers {
+        let Ok(value) = HeaderValue::from_str(value) else {
+            continue;
+        };
+        match name.as_str() {
+            // The client writes `Host` for the URI it is sending to.
+            "host" => None,
+            "content-type" | "content-length" if !has_body => None,
+            "content-type" => request.headers_mut().insert(CONTENT_TYPE, value),
+            "content-length" => request.headers_mut().insert(CONTENT_LENGTH, value),
+            _ => match hyper::header::HeaderName::from_bytes(name.as_bytes()) {
+                Ok(name) => request.headers_mut().insert(name, value),
+                Err(_) => None,
+            },
+        };
+    }
+    if let Some(authority) = uri.authority()
+        && let Ok(host) = HeaderValue::from_str(authority.as_str())
+    {
+        request.headers_mut().insert(HOST, host);
+    }
+    request
+}
+
+/// `location` against `base`: absolute as it is, or a path on the same scheme and authority.
+fn resolve(base: &Uri, location: &str) -> Option<Uri> {
+    if let Ok(uri) = location.parse::<Uri>()
+        && uri.scheme().is_some()
+    {
+        return Some(uri);
+    }
+    let path = if location.starts_with('/') {
+        location.to_owned()
+    } else {
+        let current = base.path();
+        let directory = &current[..current.rfind('/').map_or(0, |i| i + 1)];
+        format!("{directory}{location}")
+    };
+    format!("{}://{}{path}", base.scheme_str()?, base.authority()?)
+        .parse()
+        .ok()
 }
 
 /// `connect: …`, `tls: …` or `io: …`, with the innermost reason.
