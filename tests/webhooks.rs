@@ -534,14 +534,18 @@ async fn a_republished_generic_event_is_delivered_twice_as_production_does() {
 }
 
 #[tokio::test]
-async fn a_hanging_receiver_delays_neither_queries_nor_other_subscriptions() {
+async fn receivers_that_hang_answer_slowly_or_drop_delay_neither_queries_nor_other_subscriptions() {
     let hanging = Receiver::answering(Behaviour::Hang);
+    let slow = Receiver::answering(Behaviour::Slow(Duration::from_secs(20), 200));
+    let dropping = Receiver::answering(Behaviour::Drop);
     let healthy = Receiver::start();
     let server = MockServer::builder()
         .webhook_timeout(Duration::from_secs(30))
         .start()
         .await;
     subscribe(&server, &hanging);
+    subscribe(&server, &slow);
+    subscribe(&server, &dropping);
     subscribe(&server, &healthy);
     for party in 0..40 {
         server
