@@ -6,9 +6,28 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{MockServer, WaitTimeout};
+use crate::domain::auth::TokenRequest;
 use crate::service::{Delivery, Subscription, SubscriptionRejected};
 
 impl MockServer {
+    /// A token described as `GET /_mock/token` takes it: `org=ttd&scope=altinn:events.subscribe`
+    /// (a service owner with the generic subscription scope), `userId=1337&partyId=50001` (a
+    /// person), `orgNumber=950474084` (an organisation), `systemUserId=GUID&orgNumber=…` (a
+    /// system user). Panics on a description that makes no token, as a test convenience.
+    ///
+    /// ```
+    /// use altinn_events_mock::MockServer;
+    ///
+    /// let server = MockServer::start_blocking();
+    /// let organisation = server.token_for("orgNumber=950474084&scope=altinn:events.subscribe");
+    /// assert_eq!(organisation.split('.').count(), 3);
+    /// ```
+    pub fn token_for(&self, query: &str) -> String {
+        let request = TokenRequest::from_query(query)
+            .unwrap_or_else(|e| panic!("cannot mint that token: {e}"));
+        self.mint(&request)
+    }
+
     /// `{url}/events/api/v1/subscriptions`, where consumers create subscriptions.
     pub fn subscriptions_url(&self) -> String {
         format!("{}/events/api/v1/subscriptions", self.url)
