@@ -121,10 +121,9 @@ fn seed(app: &App, body: &Bytes) -> Result<HttpResponse, Problem> {
         })?;
         created.push(row);
     }
-    let body = if single {
-        created[0].to_json()
-    } else {
-        array(&created)
+    let body = match (single, created.first()) {
+        (true, Some(row)) => row.to_json(),
+        _ => array(&created),
     };
     Ok(with_body(StatusCode::CREATED, JSON, body))
 }

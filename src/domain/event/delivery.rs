@@ -104,8 +104,8 @@ impl Event {
             out.push(b':');
             if name.as_str() == "time" {
                 json::write_str(&mut out, &self.time_as_published());
-            } else {
-                json::write_value(&mut out, &stored[name.as_str()]);
+            } else if let Some(value) = stored.get(name.as_str()) {
+                json::write_value(&mut out, value);
             }
         }
         if let Some(data) = stored.get("data") {
@@ -126,7 +126,7 @@ impl Event {
     /// offset (`Z` for zero), with as few fraction digits as say the value exactly.
     fn time_as_published(&self) -> String {
         let minutes = i32::from(self.time_offset_minutes);
-        let local = self.time + TimeDelta::minutes(i64::from(minutes));
+        let local = crate::domain::event::shift(self.time, TimeDelta::minutes(i64::from(minutes)));
         let utc_text = format_event_time(local);
         if minutes == 0 {
             return utc_text;
