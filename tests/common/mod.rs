@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses its own part of this
 
 pub(crate) mod feed;
+pub(crate) mod push;
 pub(crate) mod receiver;
 
 use std::io::{Read, Write};
