@@ -1,6 +1,7 @@
 //! An in-memory fake of Altinn Events for the people who build its consumers: the app owners'
-//! query API `GET /events/api/v1/app/{org}/{app}` and publishing, faithful to production down
-//! to its quirks, with fault injection, synthetic data and a live feed.
+//! query API `GET /events/api/v1/app/{org}/{app}`, publishing, and webhook subscriptions with
+//! production's handshake and retries on the server clock, faithful to production down to its
+//! quirks, with fault injection, synthetic data and a live feed.
 //!
 //! Start a [`MockServer`] in a test, point your client at it, make it fail on purpose, and
 //! look at what your client did (the README's example):
@@ -39,11 +40,11 @@
 //!   [`MockServer`] and its builder, the only way any server starts) and `cli` (flags → the
 //!   builder).
 //! * **The core**, `service`: one `MockService` per server owns all mutable state (events,
-//!   clock, journal, fault rules, live feed) behind private fields, and offers verbs
+//!   clock, journal, fault rules, live feed, subscriptions, deliveries) behind private fields, and offers verbs
 //!   (`publish`, `clear_events`, `reset`, `add_fault`, `record`, `advance_clock`, …) that keep
 //!   every invariant in one place.
 //! * **The domain**, `domain`: production's rules as pure code — events, queries, the store,
-//!   tokens, fault decisions, the generator.
+//!   tokens, fault decisions, subscriptions and webhooks, the generator.
 //!
 //! Where a change goes: a new endpoint is a face function in `http` routed in
 //! `http/router.rs` (plus a verb on the core if it changes state); a new piece of state
@@ -70,11 +71,17 @@ pub use domain::faults::{
 };
 pub use domain::fixtures::{FixtureError, FixtureErrorKind, FixtureLocation};
 pub use domain::generate::{Environment, GeneratorError, GeneratorOptions};
+pub use domain::push::authorize::SubscriptionAuthz;
+pub use domain::push::checks::WebhookHttp;
+pub use domain::push::schedule::DeliveryKind;
 pub use domain::route::{Route, RouteFilter};
 pub use domain::store::{Party, Registration, StoredEvent};
 pub use domain::units::Rate;
 pub use mock_server::{FaultGuard, MockServer, MockServerBuilder, WaitTimeout};
-pub use service::{JournalEntry, LiveError, LiveStatus, StartError};
+pub use service::{
+    Delivery, DeliveryState, JournalEntry, LiveError, LiveStatus, StartError, Subscription,
+    SubscriptionRejected, SubscriptionValidation,
+};
 
 /// Runs the `altinn-events-mock` command line on this process's arguments; `main` returns
 /// its exit code.
@@ -93,4 +100,6 @@ mod docs_examples {
     struct RustTests;
     #[doc = include_str!("../docs/fault-injection.md")]
     struct FaultInjection;
+    #[doc = include_str!("../docs/webhooks.md")]
+    struct Webhooks;
 }

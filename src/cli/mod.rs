@@ -4,6 +4,7 @@
 
 mod generate;
 mod health;
+mod push;
 mod serve;
 mod token;
 

@@ -9,6 +9,7 @@ use clap::builder::BoolishValueParser;
 use clap::{Args, ValueEnum};
 
 use super::generate::GeneratorArgs;
+use super::push::PushArgs;
 use crate::domain::auth::AuthMode;
 use crate::domain::faults::FaultRule;
 use crate::domain::units::{Rate, parse_byte_size, parse_duration};
@@ -103,6 +104,9 @@ pub(super) struct ServeArgs {
     #[command(flatten)]
     pub(super) generator: GeneratorArgs,
 
+    #[command(flatten)]
+    push: PushArgs,
+
     /// Log line format on stderr.
     #[arg(long, env = "ALTINN_EVENTS_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -177,7 +181,7 @@ impl ServeArgs {
                 builder = builder.fault(rule);
             }
         }
-        Ok((builder, names))
+        Ok((self.push.apply(builder)?, names))
     }
 }
 

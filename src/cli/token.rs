@@ -46,6 +46,7 @@ pub(super) fn run(args: TokenArgs) -> ExitCode {
         party_id: args.party_id.map(|id| id.to_string()),
         scope: args.scope,
         app: args.app,
+        system_user_id: None,
         expires_in: args.expires_in,
     };
     match request.mint_with_test_key(chrono::Utc::now().timestamp()) {

@@ -9,6 +9,7 @@
 //! * `generate` — deterministic synthetic events;
 //! * `fixtures` — reading fixture files (at startup) and request bodies of events;
 //! * `route` — which endpoint a request reached;
+//! * `push` — subscriptions and webhooks: checks, matching, retry schedules, request bytes;
 //! * `identity`, `json`, `units` — identity numbers, System.Text.Json escaping, durations,
 //!   sizes and rates.
 //!
@@ -21,6 +22,7 @@ pub(crate) mod fixtures;
 pub(crate) mod generate;
 pub(crate) mod identity;
 pub(crate) mod json;
+pub(crate) mod push;
 pub(crate) mod query;
 pub(crate) mod route;
 pub(crate) mod store;

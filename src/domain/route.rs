@@ -12,6 +12,8 @@ pub enum Route {
     Query,
     /// `POST /events/api/v1/app`.
     Publish,
+    /// `/events/api/v1/subscriptions` and `/events/api/v1/subscriptions/{id}`.
+    Subscriptions,
     /// `/_mock/token`.
     Token,
     /// The rest of `/_mock`.
@@ -26,6 +28,7 @@ impl Route {
         match self {
             Route::Query => "query",
             Route::Publish => "publish",
+            Route::Subscriptions => "subscriptions",
             Route::Token => "token",
             Route::Admin => "admin",
             Route::Unknown => "unknown",
@@ -43,6 +46,7 @@ impl Route {
         Some(match name {
             "query" => Route::Query,
             "publish" => Route::Publish,
+            "subscriptions" => Route::Subscriptions,
             "token" => Route::Token,
             "admin" => Route::Admin,
             _ => return None,

@@ -52,11 +52,13 @@ pub(super) fn wants_body(endpoint: &AdminEndpoint, method: &Method) -> bool {
                 | AdminEndpoint::Clock
                 | AdminEndpoint::Live
                 | AdminEndpoint::Faults
+                | AdminEndpoint::Subscriptions
+                | AdminEndpoint::Grants
         )
 }
 
 /// Answers an admitted request to `endpoint`.
-pub(super) fn answer(
+pub(super) async fn answer(
     app: &App,
     endpoint: AdminEndpoint,
     parts: &Parts,
@@ -89,7 +91,7 @@ pub(super) fn answer(
             Ok(empty(StatusCode::NO_CONTENT))
         }
         (AdminEndpoint::Clock, &Method::GET) => Ok(clock_response(app)),
-        (AdminEndpoint::Clock, &Method::POST) => set_clock(app, body),
+        (AdminEndpoint::Clock, &Method::POST) => set_clock(app, body).await,
         (AdminEndpoint::Reset, &Method::POST) => {
             service.reset();
             Ok(health(app))
@@ -98,6 +100,14 @@ pub(super) fn answer(
         (AdminEndpoint::Faults | AdminEndpoint::Fault(_), _) => {
             super::admin_faults::answer(app, &endpoint, &parts.method, body)
         }
+        (
+            AdminEndpoint::Subscriptions
+            | AdminEndpoint::ValidateSubscription(_)
+            | AdminEndpoint::Deliveries
+            | AdminEndpoint::RetryDelivery(_)
+            | AdminEndpoint::Grants,
+            _,
+        ) => super::admin_push::answer(app, &endpoint, parts, body),
         _ => Err(Problem::MethodNotAllowed {
             allow: endpoint.allowed(),
         }),
@@ -215,14 +225,15 @@ struct ClockChange {
     now: Option<DateTime<Utc>>,
 }
 
-/// `{"advance": "30s"}` (a leading `-` goes back) or `{"now": "2024-03-01T12:00:00Z"}`.
-fn set_clock(app: &App, body: &Bytes) -> Result<HttpResponse, Problem> {
+/// `{"advance": "30s"}` (a leading `-` goes back) or `{"now": "2024-03-01T12:00:00Z"}`; every
+/// webhook attempt that became due is made before the answer.
+async fn set_clock(app: &App, body: &Bytes) -> Result<HttpResponse, Problem> {
     let change: ClockChange = serde_json::from_slice(body).map_err(|e| {
         Problem::MockBadRequest(format!(
             "expected {{\"advance\": \"30s\"}} or {{\"now\": \"2024-03-01T12:00:00Z\"}}: {e}"
         ))
     })?;
-    match (change.advance, change.now) {
+    let settle = match (change.advance, change.now) {
         (Some(advance), None) => app.service.advance_clock(signed_duration(&advance)?),
         (None, Some(now)) => app
             .service
@@ -233,6 +244,9 @@ fn set_clock(app: &App, body: &Bytes) -> Result<HttpResponse, Problem> {
                 "give exactly one of \"advance\" and \"now\"".into(),
             ));
         }
+    };
+    if let Some(settle) = settle {
+        app.service.settle(settle).await;
     }
     Ok(clock_response(app))
 }

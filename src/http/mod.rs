@@ -9,6 +9,7 @@
 mod admin;
 mod admin_faults;
 mod admin_live;
+mod admin_push;
 mod app_events;
 mod body;
 mod connection;
@@ -22,6 +23,7 @@ mod publish;
 mod response_body;
 mod router;
 mod server;
+mod subscriptions;
 mod trace;
 
 use std::net::SocketAddr;
@@ -141,7 +143,12 @@ async fn handle(app: Arc<App>, reset: &ResetSwitch, request: Request<Incoming>) 
     } else {
         response.status().as_u16()
     };
-    if fired.is_some() || matches!(route, Route::Query | Route::Publish | Route::Unknown) {
+    if fired.is_some()
+        || matches!(
+            route,
+            Route::Query | Route::Publish | Route::Subscriptions | Route::Unknown
+        )
+    {
         app.service.record(RecordedRequest {
             received_at,
             method: parts.method.clone(),
@@ -230,6 +237,21 @@ async fn dispatch(
             let body = body::read_limited(body, &parts.headers, app.settings.max_body).await?;
             Ok((publish::publish(app, issuer_app, &body)?, None))
         }
+        Endpoint::Subscriptions => match parts.method {
+            Method::GET => Ok((subscriptions::list(app, &parts.headers)?, None)),
+            Method::POST => {
+                let subscriber = subscriptions::admit_post(app, &parts.headers)?;
+                let body = body::read_limited(body, &parts.headers, app.settings.max_body).await?;
+                Ok((subscriptions::create(app, &subscriber, &body)?, None))
+            }
+            _ => Err(Problem::MethodNotAllowed { allow: "GET, POST" }),
+        },
+        Endpoint::Subscription(id) => match parts.method {
+            Method::GET | Method::DELETE => Ok((subscriptions::item(app, parts, &id)?, None)),
+            _ => Err(Problem::MethodNotAllowed {
+                allow: "GET, DELETE",
+            }),
+        },
         Endpoint::Admin(endpoint) => {
             admin::admit(app, &endpoint, parts)?;
             let body = if admin::wants_body(&endpoint, &parts.method) {
@@ -237,7 +259,7 @@ async fn dispatch(
             } else {
                 Bytes::new()
             };
-            Ok((admin::answer(app, endpoint, parts, &body)?, None))
+            Ok((admin::answer(app, endpoint, parts, &body).await?, None))
         }
         Endpoint::Unknown => Err(Problem::NoSuchPath),
     }

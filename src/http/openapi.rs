@@ -8,11 +8,16 @@ use serde_json::{Map, Value, json};
 
 /// The parts: `base.json` holds the document's frame and the shared schemas, each other part
 /// the paths and schemas of one face. A new face adds its part here.
-const PARTS: [(&str, &str); 4] = [
+const PARTS: [(&str, &str); 6] = [
     ("base.json", include_str!("openapi/base.json")),
     ("app-events.json", include_str!("openapi/app-events.json")),
     ("admin.json", include_str!("openapi/admin.json")),
     ("faults.json", include_str!("openapi/faults.json")),
+    (
+        "subscriptions.json",
+        include_str!("openapi/subscriptions.json"),
+    ),
+    ("push-admin.json", include_str!("openapi/push-admin.json")),
 ];
 
 /// The document for a server reached at `base_url` (`http://127.0.0.1:5080`, or `--base-url`).
@@ -78,6 +83,8 @@ mod tests {
         assert!(merged["paths"]["/_mock/faults/{id}"].is_object());
         assert!(merged["components"]["schemas"]["CloudEvent"].is_object());
         assert!(merged["components"]["schemas"]["FaultStatus"].is_object());
+        assert!(merged["paths"]["/events/api/v1/subscriptions/{id}"].is_object());
+        assert!(merged["components"]["schemas"]["Delivery"].is_object());
     }
 
     #[test]

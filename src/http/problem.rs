@@ -69,6 +69,18 @@ pub(super) enum Problem {
     NoSuchFault(String),
     /// A request whose `x-mock-fault` header does not parse.
     BadFaultHeader(String),
+    /// No `Content-Type` where the body must be JSON: body binding's 415, written by the
+    /// action's formatter (`application/json`), not the `[Consumes]` filter's.
+    UnsupportedMediaTypeInBinding,
+    /// A body or route value that did not bind: ValidationProblemDetails with one error
+    /// under the key the client's spelling gives.
+    BindingFailed { key: String, message: String },
+    /// An action's `StatusCode(status, "message")`: the message as a JSON string.
+    Message { status: StatusCode, message: String },
+    /// An empty answer with this status (an action's `Forbid()` or `StatusCode(404, null)`).
+    Bare(StatusCode),
+    /// `/_mock/…/{id}` naming nothing: what is missing.
+    MockNotFound(String),
 }
 
 const TYPE_400: &str = "https://tools.ietf.org/html/rfc9110#section-15.5.1";
@@ -211,6 +223,29 @@ impl Problem {
             Problem::BadFaultHeader(message) => {
                 let detail = format!("x-mock-fault: {message}");
                 Problem::MockBadRequest(detail).into_response(trace)
+            }
+            Problem::UnsupportedMediaTypeInBinding => {
+                let body =
+                    ProblemBody::new(TYPE_415, "Unsupported Media Type", 415).finish(&trace_id);
+                with_body(StatusCode::UNSUPPORTED_MEDIA_TYPE, JSON, body)
+            }
+            Problem::BindingFailed { key, message } => {
+                let body = ProblemBody::new(TYPE_400, TITLE_VALIDATION, 400)
+                    .errors([(key.as_str(), message.as_str())])
+                    .finish(&trace_id);
+                with_body(StatusCode::BAD_REQUEST, JSON, body)
+            }
+            Problem::Message { status, message } => {
+                let mut body = Vec::new();
+                write_str(&mut body, &message);
+                with_body(status, JSON, body)
+            }
+            Problem::Bare(status) => empty(status),
+            Problem::MockNotFound(detail) => {
+                let body = ProblemBody::new(TYPE_404, "Not Found", 404)
+                    .detail(&detail)
+                    .finish(&trace_id);
+                with_body(StatusCode::NOT_FOUND, PROBLEM_JSON, body)
             }
             Problem::MockBadRequest(detail) => {
                 let body = ProblemBody::new(TYPE_400, "Bad Request", 400)

@@ -11,6 +11,10 @@ pub(super) enum Endpoint {
     AppEvents { org: String, app: String },
     /// `/events/api/v1/app`.
     Publish,
+    /// `/events/api/v1/subscriptions`.
+    Subscriptions,
+    /// `/events/api/v1/subscriptions/{id}`, the id as written (binding is the endpoint's).
+    Subscription(String),
     /// `/_mock/…`.
     Admin(AdminEndpoint),
     /// Anything else.
@@ -40,6 +44,16 @@ pub(super) enum AdminEndpoint {
     Faults,
     /// `/_mock/faults/{id}`, the id as written (a non-number names no rule: a 404).
     Fault(String),
+    /// `/_mock/subscriptions`.
+    Subscriptions,
+    /// `/_mock/subscriptions/{id}/validate`.
+    ValidateSubscription(String),
+    /// `/_mock/deliveries`.
+    Deliveries,
+    /// `/_mock/deliveries/{id}/retry`.
+    RetryDelivery(String),
+    /// `/_mock/grants`.
+    Grants,
 }
 
 impl Endpoint {
@@ -52,9 +66,14 @@ impl Endpoint {
                 .get(i)
                 .is_some_and(|s| s.eq_ignore_ascii_case(expected))
         };
-        let under_app =
-            literal(0, "events") && literal(1, "api") && literal(2, "v1") && literal(3, "app");
+        let under_v1 = literal(0, "events") && literal(1, "api") && literal(2, "v1");
+        let under_app = under_v1 && literal(3, "app");
+        let under_subscriptions = under_v1 && literal(3, "subscriptions");
         match segments.as_slice() {
+            [_, _, _, _] if under_subscriptions => Endpoint::Subscriptions,
+            [_, _, _, _, id] if under_subscriptions && !id.is_empty() => {
+                Endpoint::Subscription(decode_path_segment(id))
+            }
             [_, _, _, _, org, app] if under_app && !org.is_empty() && !app.is_empty() => {
                 Endpoint::AppEvents {
                     org: decode_path_segment(org),
@@ -66,6 +85,12 @@ impl Endpoint {
                 AdminEndpoint::named(name).map_or(Endpoint::Unknown, Endpoint::Admin)
             }
             ["_mock", "faults", id] => Endpoint::Admin(AdminEndpoint::Fault((*id).to_owned())),
+            ["_mock", "subscriptions", id, "validate"] => {
+                Endpoint::Admin(AdminEndpoint::ValidateSubscription((*id).to_owned()))
+            }
+            ["_mock", "deliveries", id, "retry"] => {
+                Endpoint::Admin(AdminEndpoint::RetryDelivery((*id).to_owned()))
+            }
             _ => Endpoint::Unknown,
         }
     }
@@ -75,6 +100,7 @@ impl Endpoint {
         match self {
             Endpoint::AppEvents { .. } => Route::Query,
             Endpoint::Publish => Route::Publish,
+            Endpoint::Subscriptions | Endpoint::Subscription(_) => Route::Subscriptions,
             Endpoint::Admin(AdminEndpoint::Token) => Route::Token,
             Endpoint::Admin(_) => Route::Admin,
             Endpoint::Unknown => Route::Unknown,
@@ -102,6 +128,9 @@ impl AdminEndpoint {
             "openapi.json" => AdminEndpoint::OpenApi,
             "live" => AdminEndpoint::Live,
             "faults" => AdminEndpoint::Faults,
+            "subscriptions" => AdminEndpoint::Subscriptions,
+            "deliveries" => AdminEndpoint::Deliveries,
+            "grants" => AdminEndpoint::Grants,
             _ => return None,
         })
     }
@@ -115,10 +144,15 @@ impl AdminEndpoint {
     pub(super) fn allowed(&self) -> &'static str {
         match self {
             AdminEndpoint::Token | AdminEndpoint::Health | AdminEndpoint::OpenApi => "GET",
-            AdminEndpoint::Events | AdminEndpoint::Live | AdminEndpoint::Faults => {
-                "GET, POST, DELETE"
+            AdminEndpoint::Events
+            | AdminEndpoint::Live
+            | AdminEndpoint::Faults
+            | AdminEndpoint::Subscriptions
+            | AdminEndpoint::Grants => "GET, POST, DELETE",
+            AdminEndpoint::Requests | AdminEndpoint::Fault(_) | AdminEndpoint::Deliveries => {
+                "GET, DELETE"
             }
-            AdminEndpoint::Requests | AdminEndpoint::Fault(_) => "GET, DELETE",
+            AdminEndpoint::ValidateSubscription(_) | AdminEndpoint::RetryDelivery(_) => "POST",
             AdminEndpoint::Clock => "GET, POST",
             AdminEndpoint::Reset => "POST",
         }
@@ -161,6 +195,23 @@ mod tests {
             Endpoint::Unknown
         );
         assert_eq!(Endpoint::of("/events/api/v1/app"), Endpoint::Publish);
+        assert_eq!(
+            Endpoint::of("/Events/Api/V1/Subscriptions/"),
+            Endpoint::Subscriptions
+        );
+        assert_eq!(
+            Endpoint::of("/events/api/v1/subscriptions/12"),
+            Endpoint::Subscription("12".into())
+        );
+        assert_eq!(
+            Endpoint::of("/events/api/v1/subscription/12"),
+            Endpoint::Unknown,
+            "the 201's Location leads nowhere"
+        );
+        assert_eq!(
+            Endpoint::of("/_mock/deliveries/3/retry"),
+            Endpoint::Admin(AdminEndpoint::RetryDelivery("3".into()))
+        );
         assert_eq!(Endpoint::of("/Events/api/v1/App/"), Endpoint::Publish);
         assert_eq!(
             Endpoint::of("/_mock/token"),

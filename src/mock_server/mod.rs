@@ -8,6 +8,7 @@
 
 mod builder;
 mod faults;
+mod push;
 
 pub use builder::MockServerBuilder;
 pub(crate) use builder::rule_or_panic;
@@ -58,7 +59,7 @@ pub struct MockServer {
     thread: Option<JoinHandle<()>>,
 }
 
-/// Fewer query requests arrived than awaited before the timeout.
+/// Fewer query requests (or delivery attempts) than awaited arrived before the timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WaitTimeout {
     /// How many were awaited.
@@ -71,7 +72,7 @@ impl fmt::Display for WaitTimeout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "waited for {} query requests, {} arrived",
+            "waited for {}, only {} arrived before the timeout",
             self.expected, self.arrived
         )
     }
@@ -165,7 +166,7 @@ impl MockServer {
     }
 
     /// Back to how the server started: its startup events, an empty journal, real time, the
-    /// startup fault rules.
+    /// startup fault rules, the startup subscriptions and grants, no deliveries.
     pub fn reset(&self) {
         self.service.reset();
     }
@@ -224,18 +225,27 @@ impl MockServer {
         self.service.live_status()
     }
 
-    /// Moves the server clock forward by `by` (it keeps running from there).
+    /// Moves the server clock forward by `by` (it keeps running from there), and makes every
+    /// webhook attempt that became due, in order, before it returns — except in a
+    /// current-thread async runtime (`#[tokio::test]`'s), whose thread may be serving your
+    /// receiver: there the attempts run on, and [`deliver_due`](MockServer::deliver_due)
+    /// awaits them.
     pub fn advance_clock(&self, by: Duration) {
-        self.service
+        let settle = self
+            .service
             .advance_clock(TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX));
+        self.settle_blocking(settle);
     }
 
-    /// Sets the server clock to `now` (it keeps running from there); panics outside years 1
+    /// Sets the server clock to `now` (it keeps running from there), making due webhook
+    /// attempts as [`advance_clock`](MockServer::advance_clock) does; panics outside years 1
     /// to 9999, which production cannot hold.
     pub fn set_clock(&self, now: DateTime<Utc>) {
-        self.service
+        let settle = self
+            .service
             .set_clock(now)
             .unwrap_or_else(|error| panic!("cannot set the clock: {error}"));
+        self.settle_blocking(settle);
     }
 
     /// The server clock's current time.

@@ -273,7 +273,7 @@ impl MockService {
 }
 
 /// A task on the server's runtime that is cancelled when the future awaiting it is dropped.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+pub(super) struct AbortOnDrop<T>(pub(super) tokio::task::JoinHandle<T>);
 
 impl<T> Future for AbortOnDrop<T> {
     type Output = Result<T, tokio::task::JoinError>;

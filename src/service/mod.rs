@@ -1,5 +1,6 @@
 //! The core: one [`MockService`] per server owns every piece of mutable state — the store,
-//! the clock, the journal, the fault rules, the live feed, the token memory — behind private
+//! the clock, the journal, the fault rules, the live feed, the token memory, subscriptions and
+//! webhook deliveries — behind private
 //! fields, and offers verbs that keep its invariants in one place (a reset restores all of it
 //! at once; deleting every event restarts the live feed; an event is registered at the
 //! clock's now under the store's lock).
@@ -16,6 +17,7 @@ mod faults;
 mod fixture_files;
 mod journal;
 mod live;
+mod push;
 mod settings;
 
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
@@ -27,6 +29,10 @@ pub(crate) use faults::FaultId;
 pub use journal::JournalEntry;
 pub(crate) use journal::{DEFAULT_JOURNAL_CAP, RecordedRequest};
 pub use live::{LiveError, LiveStatus};
+pub(crate) use push::{Access, Settle};
+pub use push::{
+    Delivery, DeliveryState, Subscription, SubscriptionRejected, SubscriptionValidation,
+};
 pub(crate) use settings::Settings;
 
 use crate::domain::auth::{AuthMode, Caller, TokenError, TokenRequest, Unauthenticated};
@@ -53,6 +59,8 @@ pub(crate) struct MockService {
     journal: Journal,
     faults: faults::Faults,
     live: LiveFeed,
+    /// Subscriptions, the delivery queue and its journal.
+    push: push::Push,
     /// Where background work (the live feed, waits) runs: the server's own runtime.
     runtime: tokio::runtime::Handle,
     /// Handed to background tasks, which must not keep a stopped server alive.
@@ -95,10 +103,17 @@ impl MockService {
     /// event (a webhook delivery, say) hooks in. One lock for the batch: no reader sees half of
     /// it, and registration times rise with sequence numbers.
     fn store_now(&self, parties: &[Party], events: Vec<Event>) -> Vec<Option<u64>> {
-        let mut store = self.write_store();
-        store.add_parties(parties);
-        let registered = Registration::At(self.clock.now());
-        store.append_all(events.into_iter().map(Arc::new), registered)
+        let events: Vec<Arc<Event>> = events.into_iter().map(Arc::new).collect();
+        let numbers = {
+            let mut store = self.write_store();
+            store.add_parties(parties);
+            let registered = Registration::At(self.clock.now());
+            store.append_all(events.iter().cloned(), registered)
+        };
+        // Every event goes out, a re-published duplicate too: production's registration
+        // handler sends an event on even where the database ignored it (spec §7).
+        self.push_stored(&events);
+        numbers
     }
 
     /// Publishes as an app does: a new id, the clock's time, `resource` derived from the
@@ -140,6 +155,7 @@ impl MockService {
         self.journal.clear();
         self.clock.reset();
         self.faults.reset();
+        self.reset_push();
     }
 
     // ---- queries ----
@@ -168,6 +184,14 @@ impl MockService {
         self.auth.authenticate(token)
     }
 
+    /// Every claim of the request's token (none under `--auth off` without one).
+    pub(crate) fn claims(
+        &self,
+        token: Option<&str>,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, Unauthenticated> {
+        self.auth.claims(token)
+    }
+
     /// A `PlatformAccessToken`'s `{org}/{app}`, if strict checks accept it.
     pub(crate) fn verify_access_token(&self, token: &str) -> Option<String> {
         self.auth.verify_access_token(token)
@@ -190,18 +214,21 @@ impl MockService {
         self.clock.now()
     }
 
-    /// Moves the clock by `by` (back for a negative one); it keeps running from there.
-    pub(crate) fn advance_clock(&self, by: TimeDelta) {
+    /// Moves the clock by `by` (back for a negative one); it keeps running from there. Webhook
+    /// attempts that became due start; the answer says what to [`settle`](Self::settle) for.
+    pub(crate) fn advance_clock(&self, by: TimeDelta) -> Option<Settle> {
         self.clock.advance(by);
+        self.settle_point()
     }
 
-    /// Sets the clock to `now`, which must lie in years 1 to 9999 (what production can hold).
-    pub(crate) fn set_clock(&self, now: DateTime<Utc>) -> Result<(), ClockOutOfRange> {
+    /// Sets the clock to `now`, which must lie in years 1 to 9999 (what production can hold);
+    /// as [`advance_clock`](Self::advance_clock) for webhook attempts.
+    pub(crate) fn set_clock(&self, now: DateTime<Utc>) -> Result<Option<Settle>, ClockOutOfRange> {
         if !(crate::domain::event::earliest()..=crate::domain::event::latest()).contains(&now) {
             return Err(ClockOutOfRange(now));
         }
         self.clock.set(now);
-        Ok(())
+        Ok(self.settle_point())
     }
 
     // ---- the live feed ----
@@ -236,6 +263,7 @@ impl MockService {
     /// The server is shutting down: no background work runs past it or starts again.
     pub(crate) fn close(&self) {
         self.live.close();
+        self.push.close();
     }
 }
 

@@ -13,6 +13,7 @@ use super::error::StartError;
 use super::faults::Faults;
 use super::journal::Journal;
 use super::live::LiveFeed;
+use super::push::{Push, PushSettings};
 use super::{DEFAULT_JOURNAL_CAP, MockService, Startup};
 use crate::domain::auth::AuthMode;
 use crate::domain::event::Event;
@@ -52,6 +53,8 @@ pub(crate) struct Settings {
     pub(crate) live: Option<Rate>,
     /// Fault rules standing from the start, and again after each reset.
     pub(crate) faults: Vec<FaultRule>,
+    /// Subscriptions and webhook delivery.
+    pub(crate) push: PushSettings,
 }
 
 impl Default for Settings {
@@ -70,6 +73,7 @@ impl Default for Settings {
             journal_cap: DEFAULT_JOURNAL_CAP,
             live: None,
             faults: Vec::new(),
+            push: PushSettings::default(),
         }
     }
 }
@@ -84,6 +88,7 @@ pub(crate) struct Loaded {
     live: LiveFeed,
     live_at_start: Option<Rate>,
     faults: FaultSet,
+    push: Push,
 }
 
 impl Settings {
@@ -128,7 +133,14 @@ impl Settings {
             }
             None
         };
+        let push = Push::new(self.push, self.journal_cap);
+        push.check_seeds()
+            .map_err(|(index, error)| StartError::Setting {
+                name: "subscription",
+                reason: format!("subscription #{}: {}", index + 1, error.message),
+            })?;
         Ok(Loaded {
+            push,
             startup: Startup {
                 events: data.events.into_iter().map(Arc::new).collect(),
                 parties: data.parties,
@@ -162,9 +174,12 @@ impl Loaded {
             journal: Journal::new(self.journal_cap),
             faults: Faults::new(self.faults),
             live: self.live,
+            push: self.push,
             runtime: tokio::runtime::Handle::current(),
             this: this.clone(),
         });
+        service.start_dispatcher();
+        service.seed_startup_subscriptions();
         if let Some(rate) = self.live_at_start
             && let Err(error) = service.start_live(rate)
         {

@@ -5,6 +5,8 @@
 
 pub(crate) mod binary;
 pub(crate) mod feed;
+pub(crate) mod push;
+pub(crate) mod receiver;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -24,6 +24,9 @@ pub(crate) struct TokenRequest {
     /// `{org}/{app}`, for a `PlatformAccessToken` as an app sends it when it publishes
     /// (issuer `org`, claim `urn:altinn:app`).
     pub app: Option<String>,
+    /// A system user's id (a GUID), for a system user token: `authorization_details` with
+    /// `systemuser_id`, owned by `org_number`.
+    pub system_user_id: Option<String>,
     /// Seconds until `exp`; negative gives an already expired token.
     pub expires_in: i64,
 }
@@ -56,6 +59,7 @@ impl Default for TokenRequest {
             party_id: None,
             scope: None,
             app: None,
+            system_user_id: None,
             expires_in: DEFAULT_EXPIRES_IN,
         }
     }
@@ -100,6 +104,7 @@ impl TokenRequest {
                 "partyid" => request.party_id = value,
                 "scope" => request.scope = value,
                 "app" => request.app = value,
+                "systemuserid" => request.system_user_id = value,
                 "expires_in" => {
                     let text = value.unwrap_or_default();
                     request.expires_in = text.parse().map_err(|_| {
@@ -110,7 +115,7 @@ impl TokenRequest {
                 }
                 other => {
                     return Err(TokenError(format!(
-                        "unknown parameter {other:?}: expected org, orgNumber, userId, partyId, scope, app or expires_in"
+                        "unknown parameter {other:?}: expected org, orgNumber, userId, partyId, systemUserId, scope, app or expires_in"
                     )));
                 }
             }
@@ -123,18 +128,20 @@ impl TokenRequest {
         let exp = now
             .checked_add(self.expires_in)
             .ok_or_else(|| TokenError("expires_in is out of range".into()))?;
-        let mut claims = match (&self.org, &self.user_id, &self.app) {
-            (Some(org), None, None) => self.service_owner_claims(org)?,
-            (None, Some(user_id), None) => self.person_claims(user_id)?,
-            (None, None, Some(app)) => access_token_claims(app)?,
-            (None, None, None) => {
+        let mut claims = match (&self.org, &self.user_id, &self.app, &self.system_user_id) {
+            (Some(org), None, None, None) => self.service_owner_claims(org)?,
+            (None, Some(user_id), None, None) => self.person_claims(user_id)?,
+            (None, None, Some(app), None) => access_token_claims(app)?,
+            (None, None, None, Some(id)) => self.system_user_claims(id)?,
+            (None, None, None, None) if self.org_number.is_some() => self.enterprise_claims()?,
+            (None, None, None, None) => {
                 return Err(TokenError(
-                    "give org=ORG for a service-owner token, userId=ID&partyId=ID for a person token, or app=ORG/APP for a PlatformAccessToken".into(),
+                    "give org=ORG for a service-owner token, userId=ID&partyId=ID for a person token, orgNumber=N for an organisation, systemUserId=GUID&orgNumber=N for a system user, or app=ORG/APP for a PlatformAccessToken".into(),
                 ));
             }
             _ => {
                 return Err(TokenError(
-                    "give only one of org (a service-owner token), userId (a person token) and app (a PlatformAccessToken)".into(),
+                    "give only one of org (a service-owner token), userId (a person token), systemUserId (a system user) and app (a PlatformAccessToken)".into(),
                 ));
             }
         };
@@ -199,6 +206,69 @@ impl TokenRequest {
             claims.insert("scope".into(), json!(scope));
         }
         Ok(claims)
+    }
+
+    /// An organisation's Maskinporten token (no org claim, so not a service owner): its
+    /// `urn:altinn:orgNumber` and `scope`, as a subscriber's entity `/organisation/{number}`.
+    fn enterprise_claims(&self) -> Result<Map<String, Value>, TokenError> {
+        let number = self.valid_org_number()?.unwrap_or_default();
+        let mut claims = Map::new();
+        claims.insert("urn:altinn:orgNumber".into(), json!(number));
+        claims.insert(
+            "urn:altinn:authenticatemethod".into(),
+            json!("maskinporten"),
+        );
+        claims.insert("urn:altinn:authlevel".into(), json!(3));
+        claims.insert(
+            "consumer".into(),
+            json!({"authority": "iso6523-actorid-upis", "ID": format!("0192:{number}")}),
+        );
+        if let Some(scope) = &self.scope {
+            claims.insert("scope".into(), json!(scope));
+        }
+        Ok(claims)
+    }
+
+    /// A system user's token: `authorization_details` naming the system user (entity
+    /// `/systemuser/{id}`), owned by `orgNumber` when given.
+    fn system_user_claims(&self, id: &str) -> Result<Map<String, Value>, TokenError> {
+        let guid = uuid::Uuid::parse_str(id)
+            .map_err(|_| TokenError(format!("systemUserId must be a GUID, not {id:?}")))?;
+        let owner = self
+            .valid_org_number()?
+            .unwrap_or_else(|| TTD_ORG_NUMBER.to_owned());
+        let mut claims = Map::new();
+        claims.insert(
+            "authorization_details".into(),
+            json!([{
+                "type": "urn:altinn:systemuser",
+                "systemuser_id": [guid.to_string()],
+                "systemuser_org": {"authority": "iso6523-actorid-upis", "ID": format!("0192:{owner}")},
+                "system_id": "altinn-events-mock",
+            }]),
+        );
+        claims.insert("urn:altinn:orgNumber".into(), json!(owner));
+        claims.insert(
+            "urn:altinn:authenticatemethod".into(),
+            json!("maskinporten"),
+        );
+        if let Some(scope) = &self.scope {
+            claims.insert("scope".into(), json!(scope));
+        }
+        Ok(claims)
+    }
+
+    /// `orgNumber` if given, checked to be 9 digits.
+    fn valid_org_number(&self) -> Result<Option<String>, TokenError> {
+        match &self.org_number {
+            Some(number) if number.len() == 9 && number.bytes().all(|b| b.is_ascii_digit()) => {
+                Ok(Some(number.clone()))
+            }
+            Some(number) => Err(TokenError(format!(
+                "orgNumber must be 9 digits, not {number:?}"
+            ))),
+            None => Ok(None),
+        }
     }
 
     /// Signs the claims with `key` (RS256).
@@ -300,6 +370,32 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn organisation_and_system_user_tokens_have_no_org_claim() {
+        let organisation =
+            TokenRequest::from_query("orgNumber=950474084&scope=altinn:events.subscribe")
+                .unwrap()
+                .claims(NOW)
+                .unwrap();
+        assert!(!organisation.contains_key("urn:altinn:org"));
+        assert_eq!(organisation["urn:altinn:orgNumber"], "950474084");
+        let system_user =
+            TokenRequest::from_query("systemUserId=f5e4b0a4-3c3e-4e8b-9a61-0d0b8c6b1e2f")
+                .unwrap()
+                .claims(NOW)
+                .unwrap();
+        assert_eq!(
+            system_user["authorization_details"][0]["systemuser_id"][0],
+            "f5e4b0a4-3c3e-4e8b-9a61-0d0b8c6b1e2f"
+        );
+        assert!(
+            TokenRequest::from_query("systemUserId=nope")
+                .unwrap()
+                .claims(NOW)
+                .is_err()
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+mod delivery;
 mod error;
 mod parts;
 mod published;
@@ -36,6 +37,10 @@ pub struct Event {
     resource: Option<Text>,
     read_access: ReadAccess,
     json: Bytes,
+    /// How to rebuild the order the attributes were published in, for the webhook body.
+    publication_order: delivery::PublicationOrder,
+    /// The publisher's UTC offset of `time`, in minutes, for the webhook body.
+    time_offset_minutes: i16,
 }
 
 /// An attribute's value. Where the rendered JSON holds it unescaped (nearly always), it is
@@ -136,6 +141,7 @@ impl Event {
         required_string(&attributes, "type")?;
         let time_text = required_string(&attributes, "time")?;
         let time = parse_event_time(time_text).map_err(EventError::BadTime)?;
+        let time_offset_minutes = delivery::offset_minutes(time_text);
         let subject = optional_string(&attributes, "subject")?.map(str::to_owned);
         optional_string(&attributes, "alternativesubject")?;
         for (name, value) in &attributes {
@@ -156,6 +162,12 @@ impl Event {
         }
         optional_string(&attributes, "resource")?;
         let read_access = ReadAccess::of(&source, subject.as_deref());
+        let publication_order = delivery::PublicationOrder::of(
+            attributes
+                .keys()
+                .map(String::as_str)
+                .filter(|name| *name != "specversion" && !DATA_ATTRIBUTES.contains(name)),
+        );
         let (json, texts) = render(&attributes);
         let required = |text: Option<Text>, name: &str| {
             text.unwrap_or_else(|| Text::Owned(required_text(&attributes, name)))
@@ -170,6 +182,8 @@ impl Event {
             resource: texts.resource,
             read_access,
             json,
+            publication_order,
+            time_offset_minutes,
         })
     }
 

@@ -45,6 +45,10 @@ impl Event {
             resource: texts.resource,
             read_access: ReadAccess::of(parts.source, Some(parts.subject)),
             json: Bytes::from(out),
+            publication_order: super::delivery::PublicationOrder::app_event(
+                parts.alternative_subject.is_some(),
+            ),
+            time_offset_minutes: 0,
         }
     }
 }

@@ -164,6 +164,7 @@ impl AppEventRequest {
         let path = absolute_path(&source).ok_or(PublishRejection::RelativeSource)?;
         let parts: Vec<&str> = path.split('/').collect();
         let part = |i: usize| if parts.len() > 5 { parts[i] } else { "" };
+        // Production's `CreateEvent` order, which the webhook body keeps (spec §8).
         let mut attributes = Map::new();
         attributes.insert("specversion".into(), json!("1.0"));
         attributes.insert("id".into(), json!(id));
@@ -171,8 +172,9 @@ impl AppEventRequest {
             "time".into(),
             json!(format_event_time(truncate_to_ticks(now))),
         );
-        attributes.insert("type".into(), json!(self.event_type));
+        attributes.insert("source".into(), json!(source.as_str()));
         attributes.insert("subject".into(), json!(self.subject));
+        attributes.insert("type".into(), json!(self.event_type));
         attributes.insert(
             "resource".into(),
             json!(format!("urn:altinn:resource:app_{}_{}", part(1), part(2))),
@@ -184,7 +186,6 @@ impl AppEventRequest {
         if let Some(alternative) = self.alternativesubject.filter(|a| !a.is_empty()) {
             attributes.insert("alternativesubject".into(), json!(alternative));
         }
-        attributes.insert("source".into(), json!(source));
         Event::from_json(Value::Object(attributes)).map_err(|_| PublishRejection::MissingValues)
     }
 }

@@ -28,7 +28,7 @@ pub(super) fn positive(what: &str, text: &str) -> Result<u64, FaultRuleError> {
 pub(super) fn parse_route(name: &str) -> Result<RouteFilter, FaultRuleError> {
     RouteFilter::named(name).ok_or_else(|| {
         invalid(format!(
-            "unknown route {name:?}: expected api, all, query, publish, admin or token"
+            "unknown route {name:?}: expected api, all, query, publish, subscriptions, admin or token"
         ))
     })
 }

@@ -112,6 +112,26 @@ impl Authenticator {
         }
     }
 
+    /// Every claim of the request's token, checked as [`authenticate`](Self::authenticate)
+    /// checks it; `--auth off` without a usable token gives no claims (nobody in particular).
+    pub(crate) fn claims(
+        &self,
+        token: Option<&str>,
+    ) -> Result<Map<String, Value>, Unauthenticated> {
+        let claims = match (self.mode, token) {
+            (AuthMode::Strict, Some(token)) => self
+                .verified_claims(token)
+                .map(|known| known.claims.clone()),
+            (AuthMode::Lenient | AuthMode::Off, Some(token)) => unverified_claims(token),
+            (_, None) => None,
+        };
+        match (self.mode, claims) {
+            (_, Some(claims)) => Ok(claims),
+            (AuthMode::Off, None) => Ok(Map::new()),
+            (_, None) => Err(Unauthenticated),
+        }
+    }
+
     /// The org claim of a token signed by a trusted key and within its lifetime (zero
     /// leeway), or `None` for a token that fails either check.
     fn verified_org(&self, token: &str) -> Option<Option<String>> {
