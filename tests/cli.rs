@@ -203,12 +203,12 @@ async fn an_event_without_time_names_its_line() {
         "--port",
         "0",
         "--fixtures",
-        "fixtures/test/broken/no-time.ndjson",
+        "fixtures/test/broken/no-id.ndjson",
     ])
     .await;
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("no-time.ndjson, line 2: required attribute `time` is missing"),
+        stderr.contains("no-id.ndjson, line 2: required attribute `id` is missing"),
         "{stderr}"
     );
 }

@@ -133,7 +133,7 @@ impl Journal {
         let mut inner = self.lock();
         let id = inner.next_id;
         inner.next_id += 1;
-        if request.route == Route::Query {
+        if request.route.serves_pages() {
             inner.queries += 1;
         }
         if inner.cap > 0 {

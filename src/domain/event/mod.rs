@@ -32,7 +32,7 @@ pub struct Event {
     event_type: Text,
     subject: Option<Text>,
     alternative_subject: Option<Text>,
-    time: DateTime<Utc>,
+    time: Option<DateTime<Utc>>,
     resource: Option<Text>,
     read_access: ReadAccess,
     json: Bytes,
@@ -95,13 +95,23 @@ impl Texts {
     }
 }
 
+/// What [`Event::build`] adds that the attributes do not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Derive {
+    /// `resource` and `resourceinstance` from an app instance source, where absent.
+    AppParts,
+    /// Nothing.
+    Nothing,
+}
+
 /// Attributes that carry the payload and are written last, after all others.
 const DATA_ATTRIBUTES: [&str; 2] = ["data", "data_base64"];
 
 impl Event {
     /// Validates a CloudEvent in structured JSON form and normalises it as production would
-    /// store it: `time` in UTC at 100 ns precision, `resource` and `resourceinstance` derived
-    /// from an instance `source` when absent.
+    /// store it: `time` (when present) in UTC at 100 ns precision, `resource` and
+    /// `resourceinstance` derived from an instance `source` when absent (a convenience for
+    /// fixtures of app events; production's app publishing derives them the same way).
     ///
     /// ```
     /// use altinn_events_mock::Event;
@@ -120,9 +130,19 @@ impl Event {
     /// # Ok::<(), altinn_events_mock::EventError>(())
     /// ```
     pub fn from_json(value: Value) -> Result<Event, EventError> {
-        let Value::Object(mut attributes) = value else {
+        let Value::Object(attributes) = value else {
             return Err(EventError::NotAnObject);
         };
+        Event::build(attributes, Derive::AppParts)
+    }
+
+    /// The event a generic publisher's attributes make, stored as they are: nothing is
+    /// derived from the source (`POST /events/api/v1/events` stores what the SDK read).
+    pub(crate) fn from_attributes(attributes: Map<String, Value>) -> Result<Event, EventError> {
+        Event::build(attributes, Derive::Nothing)
+    }
+
+    fn build(mut attributes: Map<String, Value>, derive: Derive) -> Result<Event, EventError> {
         // CloudEvents reads a null attribute as an absent one.
         attributes.retain(|_, v| !v.is_null());
         check_attribute_names(&attributes)?;
@@ -134,16 +154,19 @@ impl Event {
         required_string(&attributes, "id")?;
         let source = required_string(&attributes, "source")?.to_owned();
         required_string(&attributes, "type")?;
-        let time_text = required_string(&attributes, "time")?;
-        let time = parse_event_time(time_text).map_err(EventError::BadTime)?;
+        let time = optional_string(&attributes, "time")?
+            .map(|text| parse_event_time(text).map_err(EventError::BadTime))
+            .transpose()?;
         let subject = optional_string(&attributes, "subject")?.map(str::to_owned);
         optional_string(&attributes, "alternativesubject")?;
         for (name, value) in &attributes {
             check_attribute_type(name, value)?;
         }
 
-        attributes.insert("time".into(), Value::String(format_event_time(time)));
-        if let Some(app) = parse_app_source(&source) {
+        if let Some(time) = time {
+            attributes.insert("time".into(), Value::String(format_event_time(time)));
+        }
+        if let Some(app) = parse_app_source(&source).filter(|_| derive == Derive::AppParts) {
             if !attributes.contains_key("resource") {
                 attributes.insert("resource".into(), Value::String(app.resource()));
             }
@@ -200,8 +223,8 @@ impl Event {
             .map(|text| text.get(&self.json))
     }
 
-    /// The event's `time`, in UTC at .NET's 100 ns precision.
-    pub fn time(&self) -> DateTime<Utc> {
+    /// The event's `time`, in UTC at .NET's 100 ns precision; generic events may have none.
+    pub fn time(&self) -> Option<DateTime<Utc>> {
         self.time
     }
 

@@ -31,7 +31,8 @@ pub(super) fn parse_route(name: &str) -> Result<Option<Route>, FaultRuleError> {
     }
     Route::for_fault_rule(name).map(Some).ok_or_else(|| {
         invalid(format!(
-            "unknown route {name:?}: expected all, query, publish, admin or token"
+            "unknown route {name:?}: expected all, {}",
+            Route::fault_rule_names()
         ))
     })
 }

@@ -227,8 +227,11 @@ impl EventQuery {
 
     /// The `WHERE` conditions besides resource, subject and sequence number.
     fn matches(&self, event: &Event) -> bool {
+        // An event without `time` compares as SQL `NULL`: never inside a bound.
         let time = event.time();
-        if self.from.is_some_and(|from| time < from) || self.to.is_some_and(|to| time > to) {
+        let before_from = self.from.is_some_and(|from| time.is_none_or(|t| t < from));
+        let after_to = self.to.is_some_and(|to| time.is_none_or(|t| t > to));
+        if before_from || after_to {
             return false;
         }
         match &self.types {
