@@ -134,7 +134,11 @@ impl Draft {
         let narrowing = if self.org.is_some() || self.app.is_some() {
             Some(("org and app".to_owned(), "route=query", false))
         } else if what.is_page_action() {
-            Some((format!("what={what}"), "route=query, party or generic", true))
+            Some((
+                format!("what={what}"),
+                "route=query, party or generic",
+                true,
+            ))
         } else {
             None
         };

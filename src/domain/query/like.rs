@@ -86,7 +86,8 @@ impl LikePattern {
     /// candidate event.
     pub(crate) fn matches(&self, text: &str) -> bool {
         if !self.ignore_case {
-            return self.matches_with(|at| text.get(at..)?.chars().next().map(|c| (c, c.len_utf8())));
+            return self
+                .matches_with(|at| text.get(at..)?.chars().next().map(|c| (c, c.len_utf8())));
         }
         if text.is_ascii() {
             let bytes = text.as_bytes();
@@ -201,8 +202,14 @@ mod tests {
                 .unwrap()
                 .matches(text)
         };
-        assert!(like("no.altinn.%", "no.altinn.broker.filetransferinitialized"));
-        assert!(!like("No.Altinn.%", "no.altinn.broker.filetransferinitialized"));
+        assert!(like(
+            "no.altinn.%",
+            "no.altinn.broker.filetransferinitialized"
+        ));
+        assert!(!like(
+            "No.Altinn.%",
+            "no.altinn.broker.filetransferinitialized"
+        ));
         assert!(like("Æ_", "Æx"));
         assert!(!like("æ_", "Æx"));
     }
