@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use crate::domain::event::Event;
+use crate::domain::event::{Event, ReadAccess};
 use crate::domain::generate::{FixtureFormat, GeneratorError, GeneratorOptions, generate_to};
 use crate::domain::query::{EventQuery, QueryParams, bind, render_page};
 use crate::domain::store::{EventStore, Registration};
@@ -41,7 +41,11 @@ impl QueryBench {
         let params = QueryParams::parse(raw_query);
         let bound = bind(&params, &[]).expect("binds");
         let query = EventQuery::plan(org, app, &bound, &self.store).expect("plans");
-        let page = query.run(&self.store, org, Some(Utc::now())).expect("runs");
+        let page = query
+            .run(&self.store, Some(Utc::now()), |stored| {
+                matches!(stored.event.read_access(), ReadAccess::Org(owner) if owner == org)
+            })
+            .expect("runs");
         render_page(&page).len()
     }
 

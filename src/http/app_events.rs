@@ -44,9 +44,8 @@ pub(super) fn query(
     let bound = query::bind(&params, &person).map_err(Problem::Validation)?;
     // C: the action's first statement.
     let caller_org = match caller {
-        Caller::Token { org: Some(org) } => org,
-        Caller::Token { org: None } => return Err(Problem::OnlyOrgs),
-        Caller::RouteOrg => org.to_owned(),
+        Caller::Token(principal) => principal.org.ok_or(Problem::OnlyOrgs)?,
+        Caller::Anonymous => org.to_owned(),
     };
     // Rules 1–9, selection, the visibility lag and the authorization filter.
     let page = app.service.app_events((org, name), &bound, &caller_org)?;

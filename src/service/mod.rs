@@ -29,7 +29,7 @@ pub use live::{LiveError, LiveStatus};
 pub(crate) use settings::Settings;
 
 use crate::domain::auth::{AuthMode, Caller, TokenError, TokenRequest, Unauthenticated};
-use crate::domain::event::{AppEventRequest, Event, PublishRejection, shift};
+use crate::domain::event::{AppEventRequest, Event, PublishRejection, ReadAccess, shift};
 use crate::domain::fixtures::Fixtures;
 use crate::domain::query::{BoundQuery, EventQuery, QueryError};
 use crate::domain::store::{EventStore, Party, Registration, StoredEvent};
@@ -156,7 +156,9 @@ impl MockService {
             (!self.visibility_lag.is_zero()).then(|| shift(self.clock.now(), -self.visibility_lag));
         let store = self.read_store();
         let query = EventQuery::plan(org, app, bound, &store)?;
-        query.run(&store, caller_org, registered_by)
+        query.run(&store, registered_by, |stored| {
+            matches!(stored.event.read_access(), ReadAccess::Org(org) if org == caller_org)
+        })
     }
 
     // ---- tokens ----

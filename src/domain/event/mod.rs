@@ -24,7 +24,7 @@ pub(crate) use generic::{
 };
 pub(crate) use parts::{AppEventParts, render_app_parts};
 pub use published::{AppEventRequest, PublishRejection};
-pub(crate) use source::{ReadAccess, absolute_path, app_resource, parse_app_source};
+pub(crate) use source::{ReadAccess, absolute_path, app_resource, instance_app, parse_app_source};
 pub(crate) use structured::{BodyRejection, read_structured};
 pub(crate) use time::{earliest, latest, shift};
 pub(crate) use time::{format_event_time, format_rfc3339, parse_event_time, truncate_to_ticks};

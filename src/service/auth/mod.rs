@@ -11,8 +11,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
 use serde_json::{Map, Value};
 
 use crate::domain::auth::{
-    AuthMode, Caller, TEST_PUBLIC_KEY_PEM, TEST_SIGNING_KEY_PEM, TokenError, TokenRequest,
-    Unauthenticated, org_claim, timestamp, unverified_claims,
+    AuthMode, Caller, Principal, TEST_PUBLIC_KEY_PEM, TEST_SIGNING_KEY_PEM, TokenError,
+    TokenRequest, Unauthenticated, timestamp, unverified_claims,
 };
 
 /// A PEM public key that is not an RSA public key: which one (from 1, in the order given) and
@@ -98,25 +98,20 @@ impl Authenticator {
 
     /// Decides who is calling from the request's token (see `http::credentials`).
     pub(crate) fn authenticate(&self, token: Option<&str>) -> Result<Caller, Unauthenticated> {
-        let org = match (self.mode, token) {
-            (AuthMode::Strict, Some(token)) => self.verified_org(token),
+        let principal = match (self.mode, token) {
+            (AuthMode::Strict, Some(token)) => self
+                .verified_claims(token)
+                .map(|known| Principal::from_claims(&known.claims)),
             (AuthMode::Lenient | AuthMode::Off, Some(token)) => {
-                unverified_claims(token).map(|claims| org_claim(&claims))
+                unverified_claims(token).map(|claims| Principal::from_claims(&claims))
             }
             (_, None) => None,
         };
-        match (self.mode, org) {
-            (_, Some(org)) => Ok(Caller::Token { org }),
-            (AuthMode::Off, None) => Ok(Caller::RouteOrg),
+        match (self.mode, principal) {
+            (_, Some(principal)) => Ok(Caller::Token(principal)),
+            (AuthMode::Off, None) => Ok(Caller::Anonymous),
             (_, None) => Err(Unauthenticated),
         }
-    }
-
-    /// The org claim of a token signed by a trusted key and within its lifetime (zero
-    /// leeway), or `None` for a token that fails either check.
-    fn verified_org(&self, token: &str) -> Option<Option<String>> {
-        self.verified_claims(token)
-            .map(|known| org_claim(&known.claims))
     }
 
     /// Checks a `PlatformAccessToken` as strictly as `strict` checks tokens and returns what
