@@ -59,7 +59,7 @@ mod http;
 mod mock_server;
 mod service;
 
-pub use domain::auth::AuthMode;
+pub use domain::auth::{AuthMode, Grant, GrantError, ResourceAccess};
 pub use domain::event::{AppEventRequest, Event, EventError, InvalidEvent, PublishRejection};
 pub use domain::faults::{
     Action, FaultRecord, FaultRule, FaultRuleError, FaultRuleErrorKind, FaultStatus, Trigger,

@@ -309,6 +309,8 @@ const SERVE_FLAGS: &[&str] = &[
     "--live",
     "--fault",
     "--faults",
+    "--grant",
+    "--resource-access",
     "--seed",
     "--orgs",
     "--apps-per-org",

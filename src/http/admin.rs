@@ -52,6 +52,7 @@ pub(super) fn wants_body(endpoint: &AdminEndpoint, method: &Method) -> bool {
                 | AdminEndpoint::Clock
                 | AdminEndpoint::Live
                 | AdminEndpoint::Faults
+                | AdminEndpoint::Grants
         )
 }
 
@@ -98,6 +99,7 @@ pub(super) fn answer(
         (AdminEndpoint::Faults | AdminEndpoint::Fault(_), _) => {
             super::admin_faults::answer(app, &endpoint, &parts.method, body)
         }
+        (AdminEndpoint::Grants, _) => super::admin_grants::answer(app, &parts.method, body),
         _ => Err(Problem::MethodNotAllowed {
             allow: endpoint.allowed(),
         }),

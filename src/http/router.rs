@@ -1,6 +1,8 @@
 //! Which endpoint a path names, matched as ASP.NET Core routing matches it: literal segments
 //! in any case, route values decoded, one trailing slash allowed.
 
+use hyper::Method;
+
 use crate::domain::query::decode_path_segment;
 use crate::domain::route::Route;
 
@@ -11,6 +13,12 @@ pub(super) enum Endpoint {
     AppEvents { org: String, app: String },
     /// `/events/api/v1/app`.
     Publish,
+    /// `/events/api/v1/app/party` (a literal segment: `/app/party/x` is an app's events).
+    PartyEvents,
+    /// `GET /events/api/v1/events`, and every method but `POST` there (a 405).
+    GenericEvents,
+    /// `POST /events/api/v1/events`.
+    GenericPublish,
     /// `/_mock/…`.
     Admin(AdminEndpoint),
     /// Anything else.
@@ -40,6 +48,8 @@ pub(super) enum AdminEndpoint {
     Faults,
     /// `/_mock/faults/{id}`, the id as written (a non-number names no rule: a 404).
     Fault(String),
+    /// `/_mock/grants`.
+    Grants,
 }
 
 impl Endpoint {
@@ -52,9 +62,16 @@ impl Endpoint {
                 .get(i)
                 .is_some_and(|s| s.eq_ignore_ascii_case(expected))
         };
-        let under_app =
-            literal(0, "events") && literal(1, "api") && literal(2, "v1") && literal(3, "app");
+        let under_api = literal(0, "events") && literal(1, "api") && literal(2, "v1");
+        let under_app = under_api && literal(3, "app");
         match segments.as_slice() {
+            // ASP.NET Core matches literal segments on the decoded path, in any case.
+            [_, _, _, _, party]
+                if under_app && decode_path_segment(party).eq_ignore_ascii_case("party") =>
+            {
+                Endpoint::PartyEvents
+            }
+            [_, _, _, _] if under_api && literal(3, "events") => Endpoint::GenericEvents,
             [_, _, _, _, org, app] if under_app && !org.is_empty() && !app.is_empty() => {
                 Endpoint::AppEvents {
                     org: decode_path_segment(org),
@@ -70,11 +87,22 @@ impl Endpoint {
         }
     }
 
+    /// The endpoint a request with `method` reaches: `/events/api/v1/events` is two actions.
+    pub(super) fn for_method(self, method: &Method) -> Endpoint {
+        match self {
+            Endpoint::GenericEvents if method == Method::POST => Endpoint::GenericPublish,
+            other => other,
+        }
+    }
+
     /// The route the journal records and fault rules select.
     pub(super) fn route(&self) -> Route {
         match self {
             Endpoint::AppEvents { .. } => Route::Query,
             Endpoint::Publish => Route::Publish,
+            Endpoint::PartyEvents => Route::Party,
+            Endpoint::GenericEvents => Route::Generic,
+            Endpoint::GenericPublish => Route::GenericPublish,
             Endpoint::Admin(AdminEndpoint::Token) => Route::Token,
             Endpoint::Admin(_) => Route::Admin,
             Endpoint::Unknown => Route::Unknown,
@@ -102,6 +130,7 @@ impl AdminEndpoint {
             "openapi.json" => AdminEndpoint::OpenApi,
             "live" => AdminEndpoint::Live,
             "faults" => AdminEndpoint::Faults,
+            "grants" => AdminEndpoint::Grants,
             _ => return None,
         })
     }
@@ -115,9 +144,10 @@ impl AdminEndpoint {
     pub(super) fn allowed(&self) -> &'static str {
         match self {
             AdminEndpoint::Token | AdminEndpoint::Health | AdminEndpoint::OpenApi => "GET",
-            AdminEndpoint::Events | AdminEndpoint::Live | AdminEndpoint::Faults => {
-                "GET, POST, DELETE"
-            }
+            AdminEndpoint::Events
+            | AdminEndpoint::Live
+            | AdminEndpoint::Faults
+            | AdminEndpoint::Grants => "GET, POST, DELETE",
             AdminEndpoint::Requests | AdminEndpoint::Fault(_) => "GET, DELETE",
             AdminEndpoint::Clock => "GET, POST",
             AdminEndpoint::Reset => "POST",
@@ -161,6 +191,35 @@ mod tests {
             Endpoint::Unknown
         );
         assert_eq!(Endpoint::of("/events/api/v1/app"), Endpoint::Publish);
+        for party in [
+            "/events/api/v1/app/party",
+            "/Events/API/v1/App/PARTY/",
+            "/events/api/v1/app/%70arty",
+        ] {
+            assert_eq!(Endpoint::of(party), Endpoint::PartyEvents, "{party}");
+        }
+        assert_eq!(
+            Endpoint::of("/events/api/v1/app/party/x"),
+            app_events("party", "x"),
+            "a sixth segment makes it an app's events"
+        );
+        assert_eq!(
+            Endpoint::of("/events/api/v1/events"),
+            Endpoint::GenericEvents
+        );
+        assert_eq!(
+            Endpoint::of("/EVENTS/api/v1/Events/"),
+            Endpoint::GenericEvents
+        );
+        assert_eq!(Endpoint::of("/events/api/v1/events/x"), Endpoint::Unknown);
+        assert_eq!(
+            Endpoint::of("/events/api/v1/events").for_method(&Method::POST),
+            Endpoint::GenericPublish
+        );
+        assert_eq!(
+            Endpoint::of("/events/api/v1/events").for_method(&Method::PUT),
+            Endpoint::GenericEvents
+        );
         assert_eq!(Endpoint::of("/Events/api/v1/App/"), Endpoint::Publish);
         assert_eq!(
             Endpoint::of("/_mock/token"),

@@ -8,6 +8,7 @@
 
 mod builder;
 mod faults;
+mod neighbours;
 
 pub use builder::MockServerBuilder;
 pub(crate) use builder::rule_or_panic;
@@ -115,7 +116,8 @@ impl MockServer {
         self.mint(&TokenRequest::service_owner(org))
     }
 
-    /// A person token (no org claim: the query endpoint answers it with 401).
+    /// A person token for user `user_id` acting as party `party_id` (no org claim: the app
+    /// owners' query answers it with 401; the party's query lets it read its own party).
     pub fn person_token(&self, user_id: u32, party_id: u32) -> String {
         self.mint(&TokenRequest::person(user_id, party_id))
     }

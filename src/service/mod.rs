@@ -9,12 +9,14 @@
 //! only holds state, takes locks (never across an `.await`) and runs background tasks on the
 //! server's runtime.
 
+mod access;
 mod auth;
 mod clock;
 mod error;
 mod faults;
 mod journal;
 mod live;
+mod queries;
 mod settings;
 
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
@@ -29,7 +31,7 @@ pub use live::{LiveError, LiveStatus};
 pub(crate) use settings::Settings;
 
 use crate::domain::auth::{AuthMode, Caller, TokenError, TokenRequest, Unauthenticated};
-use crate::domain::event::{AppEventRequest, Event, PublishRejection, ReadAccess, shift};
+use crate::domain::event::{AppEventRequest, Event, PublishRejection, ReadAccess};
 use crate::domain::fixtures::Fixtures;
 use crate::domain::query::{BoundQuery, EventQuery, QueryError};
 use crate::domain::store::{EventStore, Party, Registration, StoredEvent};
@@ -49,6 +51,8 @@ pub(crate) struct MockService {
     /// Production's visibility lag; zero hides nothing.
     visibility_lag: TimeDelta,
     auth: Authenticator,
+    /// The authorization stand-ins: grants, and whether resources need them.
+    access: access::AccessState,
     journal: Journal,
     faults: faults::Faults,
     live: LiveFeed,
@@ -131,13 +135,15 @@ impl MockService {
 
     /// Back to how the server started: its startup events (renumbered from 1) and parties,
     /// the live feed's generator as it was then (a running feed keeps running), an empty
-    /// journal, real time, and the startup fault rules with fresh counters and ids.
+    /// journal, real time, the startup fault rules with fresh counters and ids, and the
+    /// startup grants and resource access.
     pub(crate) fn reset(&self) {
         *self.write_store() = EventStore::with_startup(&self.startup.events, &self.startup.parties);
         self.live.rewind();
         self.journal.clear();
         self.clock.reset();
         self.faults.reset();
+        self.access.reset();
     }
 
     // ---- queries ----
@@ -151,9 +157,7 @@ impl MockService {
         bound: &BoundQuery,
         caller_org: &str,
     ) -> Result<Vec<StoredEvent>, QueryError> {
-        // With no lag nothing is hidden, even events registered "after" a clock set back.
-        let registered_by =
-            (!self.visibility_lag.is_zero()).then(|| shift(self.clock.now(), -self.visibility_lag));
+        let registered_by = self.registered_by();
         let store = self.read_store();
         let query = EventQuery::plan(org, app, bound, &store)?;
         query.run(&store, registered_by, |stored| {

@@ -14,7 +14,7 @@ use super::faults::Faults;
 use super::journal::Journal;
 use super::live::LiveFeed;
 use super::{DEFAULT_JOURNAL_CAP, MockService, Startup};
-use crate::domain::auth::AuthMode;
+use crate::domain::auth::{Access, AuthMode};
 use crate::domain::event::Event;
 use crate::domain::faults::{FaultRule, FaultSet};
 use crate::domain::fixtures;
@@ -50,6 +50,8 @@ pub(crate) struct Settings {
     pub(crate) live: Option<Rate>,
     /// Fault rules standing from the start, and again after each reset.
     pub(crate) faults: Vec<FaultRule>,
+    /// The authorization stand-ins at the start, and again after each reset.
+    pub(crate) access: Access,
 }
 
 impl Default for Settings {
@@ -67,6 +69,7 @@ impl Default for Settings {
             journal_cap: DEFAULT_JOURNAL_CAP,
             live: None,
             faults: Vec::new(),
+            access: Access::default(),
         }
     }
 }
@@ -81,6 +84,7 @@ pub(crate) struct Loaded {
     live: LiveFeed,
     live_at_start: Option<Rate>,
     faults: FaultSet,
+    access: Access,
 }
 
 impl Settings {
@@ -133,6 +137,7 @@ impl Settings {
             live: LiveFeed::new(self.generator.clone(), live_generator),
             live_at_start: self.live,
             faults: FaultSet::new(self.generator.seed, self.faults),
+            access: self.access,
         })
     }
 }
@@ -153,6 +158,7 @@ impl Loaded {
             clock: Clock::system(),
             visibility_lag: self.visibility_lag,
             auth: self.auth,
+            access: super::access::AccessState::new(self.access),
             journal: Journal::new(self.journal_cap),
             faults: Faults::new(self.faults),
             live: self.live,

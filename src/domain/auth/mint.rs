@@ -9,12 +9,14 @@ use serde_json::{Map, Value, json};
 use crate::domain::identity;
 
 /// What a minted token should say. Either `org` (a service-owner token), `user_id` (a person
-/// token, without the org claim) or `app` (a `PlatformAccessToken`).
+/// token, without the org claim), `app` (a `PlatformAccessToken`), or only `org_number` (an
+/// organisation that is no service owner, as Maskinporten tokens of any enterprise are).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TokenRequest {
     /// `urn:altinn:org`, for a service-owner token.
     pub org: Option<String>,
-    /// `urn:altinn:orgNumber`; a valid number is made up from the org when absent.
+    /// `urn:altinn:orgNumber`; a valid number is made up from the org when absent. Alone: an
+    /// organisation token without `urn:altinn:org`.
     pub org_number: Option<String>,
     /// `urn:altinn:userid`, for a person token.
     pub user_id: Option<String>,
@@ -67,6 +69,24 @@ impl TokenRequest {
     pub(crate) fn service_owner(org: &str) -> TokenRequest {
         TokenRequest {
             org: Some(org.to_owned()),
+            ..TokenRequest::default()
+        }
+    }
+
+    /// A service-owner token for `org` with `scope` (space-separated scopes).
+    pub(crate) fn service_owner_with_scope(org: &str, scope: &str) -> TokenRequest {
+        TokenRequest {
+            scope: Some(scope.to_owned()),
+            ..TokenRequest::service_owner(org)
+        }
+    }
+
+    /// A token of the organisation with `org_number`, which is no service owner (no
+    /// `urn:altinn:org`), with `scope` if given.
+    pub(crate) fn organisation(org_number: &str, scope: Option<&str>) -> TokenRequest {
+        TokenRequest {
+            org_number: Some(org_number.to_owned()),
+            scope: scope.map(str::to_owned),
             ..TokenRequest::default()
         }
     }
@@ -129,9 +149,10 @@ impl TokenRequest {
             (Some(org), None, None) => self.service_owner_claims(org)?,
             (None, Some(user_id), None) => self.person_claims(user_id)?,
             (None, None, Some(app)) => access_token_claims(app)?,
+            (None, None, None) if self.org_number.is_some() => self.organisation_claims()?,
             (None, None, None) => {
                 return Err(TokenError(
-                    "give org=ORG for a service-owner token, userId=ID&partyId=ID for a person token, or app=ORG/APP for a PlatformAccessToken".into(),
+                    "give org=ORG for a service-owner token, orgNumber=NUMBER alone for another organisation, userId=ID&partyId=ID for a person token, or app=ORG/APP for a PlatformAccessToken".into(),
                 ));
             }
             _ => {
@@ -173,6 +194,27 @@ impl TokenRequest {
             "scope".into(),
             json!(self.scope.as_deref().unwrap_or(DEFAULT_SCOPE)),
         );
+        Ok(claims)
+    }
+
+    fn organisation_claims(&self) -> Result<Map<String, Value>, TokenError> {
+        let number = self.org_number.as_deref().unwrap_or_default();
+        if number.len() != 9 || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(TokenError(format!(
+                "orgNumber must be 9 digits, not {number:?}"
+            )));
+        }
+        let mut claims = Map::new();
+        claims.insert("urn:altinn:orgNumber".into(), json!(number));
+        claims.insert(
+            "urn:altinn:authenticatemethod".into(),
+            json!("maskinporten"),
+        );
+        claims.insert("urn:altinn:authlevel".into(), json!(3));
+        claims.insert("client_id".into(), json!(ISSUER));
+        if let Some(scope) = &self.scope {
+            claims.insert("scope".into(), json!(scope));
+        }
         Ok(claims)
     }
 
@@ -283,6 +325,19 @@ mod tests {
         assert!(!claims.contains_key("urn:altinn:org"));
         assert_eq!(claims["urn:altinn:userid"], "1337");
         assert_eq!(claims["urn:altinn:partyid"], "50001");
+    }
+
+    #[test]
+    fn an_org_number_alone_is_an_organisation_without_the_org_claim() {
+        let claims = TokenRequest::organisation("974761076", Some("altinn:events.subscribe"))
+            .claims()
+            .unwrap();
+        assert_eq!(claims["urn:altinn:orgNumber"], "974761076");
+        assert_eq!(claims["scope"], "altinn:events.subscribe");
+        assert!(!claims.contains_key("urn:altinn:org"));
+        assert!(TokenRequest::organisation("123", None).claims().is_err());
+        let request = TokenRequest::from_query("orgNumber=974761076").unwrap();
+        assert!(request.claims().is_ok());
     }
 
     #[test]

@@ -26,6 +26,18 @@ impl GenericRejection {
     }
 }
 
+/// Why production does not accept a generic event whose body the SDK read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GenericPublishError {
+    /// Rules 1–2: a 400 with the rejection's detail.
+    Invalid(GenericRejection),
+    /// Rule 3: the policy engine (here: the grants) does not let the caller publish on the
+    /// resource: an empty 403.
+    Forbidden,
+    /// Production throws before it queues the event: a 500.
+    Unhandled(&'static str),
+}
+
 /// What becomes of an accepted event after production's `200`.
 #[derive(Debug)]
 pub(crate) enum Handled {

@@ -20,12 +20,12 @@ mod structured;
 
 pub use error::{EventError, InvalidEvent};
 pub(crate) use generic::{
-    GenericRejection, Handled, can_register, check_generic, handle_registration,
+    GenericPublishError, Handled, can_register, check_generic, handle_registration,
 };
 pub(crate) use parts::{AppEventParts, render_app_parts};
 pub use published::{AppEventRequest, PublishRejection};
 pub(crate) use source::{ReadAccess, absolute_path, app_resource, instance_app, parse_app_source};
-pub(crate) use structured::{BodyRejection, read_structured};
+pub(crate) use structured::{Attributes as StructuredAttributes, read_structured};
 pub(crate) use time::{earliest, latest, shift};
 pub(crate) use time::{format_event_time, format_rfc3339, parse_event_time, truncate_to_ticks};
 

@@ -144,22 +144,24 @@ impl GenericQuery {
     }
 }
 
-/// Production's `next` for a page of the generic query: the app queries' link, then, when the
-/// alternative subject header was used without `subject`, `&subject=` and the subject of the
-/// page's **first** event, raw (empty for an event without one). `None` for an empty page.
+/// Production's `next` for a page of the generic query, continuing after event id `after`:
+/// the app queries' link, then, when the alternative subject header was used without
+/// `subject`, `&subject=` and the subject of the page's **first** event, raw (empty for an
+/// event without one).
 pub(crate) fn generic_next_link(
     (base, path): (&str, &str),
     query: &QueryParams,
     bound: &GenericBound,
+    after: Option<&str>,
     page: &[StoredEvent],
-) -> Option<String> {
-    let (first, last) = (page.first()?, page.last()?);
-    let mut link = link_with(base, path, Some(last.event.id()), query);
+) -> String {
+    let mut link = link_with(base, path, after, query);
     if bound.alternative_subject.is_some() && bound.subject.is_none() {
         link.push_str("&subject=");
-        link.push_str(first.event.subject().unwrap_or_default());
+        let first = page.first().and_then(|stored| stored.event.subject());
+        link.push_str(first.unwrap_or_default());
     }
-    Some(link)
+    link
 }
 
 #[cfg(test)]

@@ -76,11 +76,6 @@ impl LikePattern {
             .collect()
     }
 
-    /// Whether this pattern ignores case (`ILIKE`).
-    pub(crate) fn ignores_case(&self) -> bool {
-        self.ignore_case
-    }
-
     /// Whether `text` matches (ignoring case for `ILIKE`). ASCII text (every event type in
     /// practice) is lower-cased on the fly, so matching allocates nothing: it runs once per
     /// candidate event.
