@@ -102,6 +102,8 @@ pub(super) fn content_type_is_json(headers: &HeaderMap) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use hyper::header::HeaderValue;
+
     use super::*;
 
     fn json(content_type: &str) -> bool {
