@@ -118,7 +118,8 @@ impl Event {
     /// Validates a CloudEvent in structured JSON form and normalises it as production would
     /// store it: `time` (when present) in UTC at 100 ns precision, `resource` and
     /// `resourceinstance` derived from an instance `source` when absent (a convenience for
-    /// fixtures of app events; production's app publishing derives them the same way).
+    /// fixtures of app events; production's app publishing derives them the same way) — not
+    /// for an event whose `resource` is no app's (`urn:altinn:resource:app_…`).
     ///
     /// ```
     /// use altinn_events_mock::Event;
@@ -173,7 +174,17 @@ impl Event {
         if let Some(time) = time {
             attributes.insert("time".into(), Value::String(format_event_time(time)));
         }
-        if let Some(app) = parse_app_source(&source).filter(|_| derive == Derive::AppParts) {
+        // Only app events get the parts derived: a generic event with a long source path and a
+        // resource of its own keeps exactly what it was given.
+        let app_event = match attributes.get("resource") {
+            None => true,
+            Some(resource) => resource
+                .as_str()
+                .is_some_and(|r| r.starts_with("urn:altinn:resource:app_")),
+        };
+        let derivable =
+            parse_app_source(&source).filter(|_| derive == Derive::AppParts && app_event);
+        if let Some(app) = derivable {
             if !attributes.contains_key("resource") {
                 attributes.insert("resource".into(), Value::String(app.resource()));
             }
