@@ -159,7 +159,7 @@ impl EventQuery {
                 "the authorization mapper threw on an event",
             ));
         }
-        Ok(keep_authorized(page, permitted))
+        Ok(keep_authorized(page, store, permitted))
     }
 
     /// The `WHERE` conditions besides resource, subject and sequence number.
@@ -171,15 +171,23 @@ impl EventQuery {
         if before_from || after_to {
             return false;
         }
-        any_matches(&self.types, event.event_type()) && any_matches(&self.sources, event.source())
+        any_matches(&self.types, || event.event_type())
+            && any_matches(&self.sources, || event.source())
     }
 }
 
-/// `value ILIKE ANY(patterns)`; no list at all means no condition.
-pub(super) fn any_matches(patterns: &Option<Vec<PatternFilter>>, value: &str) -> bool {
+/// `value LIKE ANY(patterns)`; no list at all means no condition (and `value`, which costs a
+/// little to read, is not read).
+pub(super) fn any_matches<'e>(
+    patterns: &Option<Vec<PatternFilter>>,
+    value: impl FnOnce() -> &'e str,
+) -> bool {
     match patterns {
         None => true,
-        Some(patterns) => patterns.iter().flatten().any(|p| p.matches(value)),
+        Some(patterns) => {
+            let value = value();
+            patterns.iter().flatten().any(|p| p.matches(value))
+        }
     }
 }
 

@@ -134,8 +134,10 @@ impl GenericQuery {
             visibility: registered_by.map_or(Visibility::All, Visibility::PerEvent),
             limit: self.size,
         };
-        let page = store.scan(&scan, |event| any_matches(&self.types, event.event_type()));
-        keep_authorized(page, permitted)
+        let page = store.scan(&scan, |event| {
+            any_matches(&self.types, || event.event_type())
+        });
+        keep_authorized(page, store, permitted)
     }
 
     /// The resource queried.

@@ -121,6 +121,16 @@ impl EventStore {
         self.parties.lookup(identifier)
     }
 
+    /// Whether some id is stored more than once (with different sources).
+    pub(crate) fn has_repeated_ids(&self) -> bool {
+        !self.later_by_id.is_empty()
+    }
+
+    /// Whether more than one stored event has id `id` (with different sources).
+    pub(crate) fn id_is_repeated(&self, id: &str) -> bool {
+        self.later_by_id.contains_key(id)
+    }
+
     /// How many events are stored.
     pub(crate) fn len(&self) -> usize {
         self.events.len()
@@ -154,26 +164,17 @@ impl EventStore {
             Visibility::SequenceCut(by) => self.visibility_cut(by),
             _ => None,
         };
-        let windows: Vec<&[u64]> = self
+        let windows = self
             .indexes
             .lists(&scan.lane)
             .into_iter()
             .map(|list| self.window(list, start_after, cut, scan.visibility))
             .collect();
-        // The lists hold disjoint, ordered sequence numbers: merge them by their heads.
-        let mut heads = vec![0usize; windows.len()];
         let mut page = Vec::new();
-        while page.len() < scan.limit {
-            let next = windows
-                .iter()
-                .zip(&heads)
-                .enumerate()
-                .filter_map(|(i, (window, &head))| window.get(head).map(|&seq| (seq, i)))
-                .min();
-            let Some((seq, i)) = next else {
+        for seq in Merged(windows) {
+            if page.len() >= scan.limit {
                 break;
-            };
-            heads[i] += 1;
+            }
             let Some(stored) = self.get(seq) else {
                 continue;
             };
@@ -282,6 +283,30 @@ impl EventStore {
                 .find(|stored| old_enough(stored))
                 .map(|stored| stored.sequence_number)
         }
+    }
+}
+
+/// Ordered lists of disjoint sequence numbers, read as one ordered list.
+struct Merged<'s>(Vec<&'s [u64]>);
+
+impl Iterator for Merged<'_> {
+    type Item = u64;
+
+    fn next(&mut self) -> Option<u64> {
+        // One list (every lane but a party's sources): no merging at all.
+        let at = match self.0.as_slice() {
+            [_] => 0,
+            lists => {
+                let heads = lists.iter().enumerate();
+                heads
+                    .filter_map(|(i, list)| Some((*list.first()?, i)))
+                    .min()?
+                    .1
+            }
+        };
+        let (&first, rest) = self.0.get(at)?.split_first()?;
+        self.0[at] = rest;
+        Some(first)
     }
 }
 
