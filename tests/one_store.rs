@@ -409,3 +409,135 @@ async fn grants_are_listed_added_revoked_and_reset_over_http() {
         (405, Some("GET, POST, DELETE"))
     );
 }
+
+// ---- the OpenAPI document describes what these endpoints answer ----
+
+/// Checks `answer` against the document's responses of `operation`: its status is listed, its
+/// content type is one listed for it (none where none is listed, with an empty body).
+fn assert_documented(doc: &Value, path: &str, method: &str, answer: &Answer) {
+    let responses = &doc["paths"][path][method]["responses"];
+    let response = &responses[answer.status.to_string()];
+    assert!(
+        response.is_object(),
+        "{method} {path}: {} is not documented",
+        answer.status
+    );
+    match (response.get("content"), answer.content_type()) {
+        (None, None) => assert_eq!(answer.body, "", "{method} {path} {}", answer.status),
+        (Some(content), Some(content_type)) => {
+            let media = content_type.split(';').next().unwrap();
+            assert!(
+                content.get(media).is_some(),
+                "{method} {path} {}: {media} is not documented",
+                answer.status
+            );
+        }
+        (documented, sent) => panic!(
+            "{method} {path} {}: documented {documented:?}, sent {sent:?}",
+            answer.status
+        ),
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_answers_of_the_new_endpoints() {
+    let server = server().await;
+    server.server.publish([cloud_event("a").build()]).unwrap();
+    let doc = server
+        .send(server.client.get(server.url("/_mock/openapi.json")))
+        .await
+        .json();
+    let person = server.server.person_token(1, 1337);
+    let subscriber = server.server.subscriber_token("ttd");
+    let publisher = server.server.publisher_token("ttd");
+    let party_path = "/events/api/v1/app/party";
+    for (token, query, content_type) in [
+        (Some(&person), "after=0&party=1337", None),
+        (Some(&person), "size=abc", None),
+        (Some(&person), "after=0", None),
+        (None, "after=0", None),
+        (Some(&person), "after=0&unit=974761076", None),
+        (Some(&person), "after=0&party=1337", Some("text/plain")),
+        (Some(&person), "after=0&party=1337&type=x%5C", None),
+        (Some(&person), "after=0", Some("application/json")),
+    ] {
+        let mut request = server
+            .client
+            .get(server.url(&format!("{party_path}?{query}")));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        assert_documented(&doc, party_path, "get", &server.send(request).await);
+    }
+    let post = server
+        .send(server.client.post(server.url(party_path)))
+        .await;
+    assert_documented(&doc, party_path, "get", &post);
+
+    let events_path = "/events/api/v1/events";
+    for (token, query) in [
+        (
+            Some(&subscriber),
+            format!("resource={APP_RESOURCE}&after=0"),
+        ),
+        (Some(&subscriber), "resource=x".to_owned()),
+        (Some(&subscriber), "size=abc".to_owned()),
+        (Some(&publisher), "resource=x".to_owned()),
+        (None, "resource=x".to_owned()),
+        (
+            Some(&subscriber),
+            format!("resource={APP_RESOURCE}&after=0&type=%5C"),
+        ),
+    ] {
+        let mut request = server
+            .client
+            .get(server.url(&format!("{events_path}?{query}")));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        assert_documented(&doc, events_path, "get", &server.send(request).await);
+    }
+    let event = json!({"specversion": "1.0", "id": "x", "type": "t", "source": "urn:x",
+        "resource": "urn:altinn:resource:x"});
+    for (token, content_type, body) in [
+        (
+            Some(&publisher),
+            "application/cloudevents+json",
+            event.to_string(),
+        ),
+        (
+            Some(&publisher),
+            "application/cloudevents+json",
+            "{}".to_owned(),
+        ),
+        (
+            Some(&publisher),
+            "application/cloudevents+json",
+            json!({"specversion": "1.0", "id": "x", "type": "t", "source": "urn:x"}).to_string(),
+        ),
+        (Some(&publisher), "application/json", event.to_string()),
+        (
+            Some(&subscriber),
+            "application/cloudevents+json",
+            event.to_string(),
+        ),
+        (None, "application/cloudevents+json", event.to_string()),
+    ] {
+        let mut request = server
+            .client
+            .post(server.url(events_path))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        assert_documented(&doc, events_path, "post", &server.send(request).await);
+    }
+    let put = server
+        .send(server.client.put(server.url(events_path)))
+        .await;
+    assert_documented(&doc, events_path, "post", &put);
+}
