@@ -47,6 +47,9 @@ async fn server() -> TestServer {
     start_with(builder(events())).await
 }
 
+/// Request headers, as name and value.
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
 /// GET `PARTY?query` with a person token for user 1 acting as `party`, plus `headers`.
 async fn as_person(
     server: &TestServer,
@@ -114,7 +117,7 @@ async fn no_org_claim_is_needed_unlike_the_app_owners_query() {
 #[tokio::test]
 async fn rules_1_to_7_are_the_app_owners_query_s() {
     let server = server().await;
-    let cases: [(&str, &[(&str, &str)], &str); 7] = [
+    let cases: [(&str, Headers, &str); 7] = [
         (
             "size=5",
             &[],
