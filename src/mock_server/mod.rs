@@ -161,13 +161,15 @@ impl MockServer {
     }
 
     /// The requests clients made (the query and publish endpoints and unknown paths, not
-    /// `/_mock`, unless a fault rule fired on them), oldest first.
+    /// `/_mock`, unless a fault rule fired on them), oldest first; [`JournalEntry::route`]
+    /// says which endpoint each reached.
     pub fn received_requests(&self) -> Vec<JournalEntry> {
         self.service.requests()
     }
 
-    /// Waits until `count` requests to the query endpoint have arrived since the start (or the
-    /// last reset), or fails at `timeout`. Works under any async runtime.
+    /// Waits until `count` requests to the query endpoints (the app owners', the party's and
+    /// the generic query) have arrived since the start (or the last reset), or fails at
+    /// `timeout`. Works under any async runtime.
     pub async fn wait_for_requests(
         &self,
         count: u64,

@@ -39,9 +39,9 @@ pub struct JournalEntry {
     pub route: Route,
     /// The status answered; 0 when a fault rule reset the connection instead.
     pub status: u16,
-    /// How many events the answer held (query only).
+    /// How many events the answer held (the queries only: app owners', party, generic).
     pub events: Option<usize>,
-    /// The `next` header answered (query only).
+    /// The `next` header answered (the queries only).
     pub next: Option<String>,
     /// The fault rule that fired on the request, if one did.
     pub fault: Option<FaultRecord>,
