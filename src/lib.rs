@@ -47,11 +47,15 @@
 //! * **The domain**, `domain`: production's rules as pure code — events, queries, the store,
 //!   tokens, fault decisions, the generator.
 //!
-//! Where a change goes: a new endpoint is a face function in `http` (plus a verb on the core
-//! if it changes state); a new piece of state (subscriptions, deliveries) is a field of
-//! `MockService` with its verbs, which `reset` covers; a new admin operation is a verb on the
-//! core with a `/_mock/…` route in `http/admin*.rs` and a `MockServer` method over it; a
-//! production rule is a pure function in `domain` with a test named after it.
+//! Where a change goes: a new endpoint is a face function in `http` routed in
+//! `http/router.rs` (plus a verb on the core if it changes state); a new piece of state
+//! (subscriptions, deliveries) is a field of `MockService` with its verbs, which `reset`
+//! covers; a new admin operation is a verb on the core with a `/_mock/…` path in
+//! `http/router.rs`, its answer in `http/admin*.rs`, its OpenAPI part in `http/openapi/` and a
+//! `MockServer` method over it; a production rule is a pure function in `domain` with a test
+//! named after it. Two route types on purpose: the router's private `Endpoint` carries what a
+//! handler needs (an org, an app, a rule id); the public [`Route`] only names the endpoint
+//! for the journal and for fault rules, which select them with a [`RouteFilter`].
 
 #[doc(hidden)]
 pub mod bench_support;
@@ -66,9 +70,9 @@ pub use domain::event::{AppEventRequest, Event, EventError, InvalidEvent, Publis
 pub use domain::faults::{
     Action, FaultRecord, FaultRule, FaultRuleError, FaultRuleErrorKind, FaultStatus, Trigger,
 };
-pub use domain::fixtures::{FixtureError, FixtureLocation};
+pub use domain::fixtures::{FixtureError, FixtureErrorKind, FixtureLocation};
 pub use domain::generate::{Environment, GeneratorError, GeneratorOptions};
-pub use domain::route::Route;
+pub use domain::route::{Route, RouteFilter};
 pub use domain::store::{Party, Registration, StoredEvent};
 pub use domain::units::Rate;
 pub use mock_server::{FaultGuard, MockServer, MockServerBuilder, WaitTimeout};

@@ -116,6 +116,25 @@ async fn a_bad_event_stores_nothing_and_is_named() {
 }
 
 #[tokio::test]
+async fn an_empty_id_is_called_empty_not_missing() {
+    let server = server().await;
+    let empty = cloud_event("").app("ttd", "admin-app").build();
+    let answer = post(
+        &server,
+        "/_mock/events",
+        empty.to_string(),
+        "application/json",
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    let detail = answer.json()["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.starts_with("event 0: required attribute `id` is empty"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
 async fn bodies_over_max_body_get_413_whether_declared_or_streamed() {
     let server = server_with(|builder| builder.max_body(1000)).await;
     let big = Value::Array(vec![event("a"); 20]).to_string();

@@ -1,81 +1,14 @@
 //! The binary as scripts and other languages' harnesses use it: the `listening on` line,
 //! flags and environment variables, exit codes, the `token` command, and graceful shutdown.
 
-use std::collections::BTreeSet;
-use std::process::Stdio;
+mod common;
+
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::io::AsyncReadExt;
+use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_altinn-events-mock");
-
-struct Running {
-    child: Child,
-    url: String,
-}
-
-/// Starts the binary and waits for its one stdout line.
-async fn launch(args: &[&str], env: &[(&str, &str)]) -> Running {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("binary starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-        .await
-        .expect("announces in time")
-        .expect("stdout readable")
-        .expect("one line");
-    let url = line
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected line {line:?}"));
-    Running {
-        url: url.to_owned(),
-        child,
-    }
-}
-
-async fn get(url: &str, token: Option<&str>) -> (u16, String) {
-    let client = reqwest::Client::new();
-    let mut request = client.get(url);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.expect("request");
-    (
-        response.status().as_u16(),
-        response.text().await.expect("body"),
-    )
-}
-
-async fn failing_start(args: &[&str]) -> (i32, String) {
-    let output = tokio::time::timeout(
-        Duration::from_secs(30),
-        Command::new(BIN)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .output(),
-    )
-    .await
-    .expect("exits in time")
-    .expect("runs");
-    assert!(
-        output.stdout.is_empty(),
-        "nothing announced: {:?}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use common::binary::{BIN, failing_start, get, launch};
 
 #[tokio::test]
 async fn serves_the_demo_data_with_a_token_from_the_mock_endpoint() {
@@ -336,130 +269,6 @@ async fn logs_one_line_per_request_on_stderr_and_stops_cleanly_on_sigterm() {
 
 /// The flags of `serve` (and of the command line without a subcommand); `--version` only
 /// without one.
-const SERVE_FLAGS: &[&str] = &[
-    "--host",
-    "--port",
-    "--fixtures",
-    "--base-url",
-    "--auth",
-    "--jwt-public-key",
-    "--visibility-lag",
-    "--no-admin",
-    "--admin-token",
-    "--max-body",
-    "--journal-cap",
-    "--generate",
-    "--live",
-    "--fault",
-    "--faults",
-    "--grant",
-    "--resource-access",
-    "--seed",
-    "--orgs",
-    "--apps-per-org",
-    "--apps",
-    "--env",
-    "--parties",
-    "--start",
-    "--spacing",
-    "--log-format",
-    "--help",
-];
-
-const TOKEN_FLAGS: &[&str] = &[
-    "--org",
-    "--app",
-    "--org-number",
-    "--user-id",
-    "--party-id",
-    "--scope",
-    "--expires-in",
-    "--help",
-];
-
-const GENERATE_FLAGS: &[&str] = &[
-    "--count",
-    "--format",
-    "--output",
-    "--seed",
-    "--orgs",
-    "--apps-per-org",
-    "--apps",
-    "--env",
-    "--parties",
-    "--start",
-    "--spacing",
-    "--help",
-];
-
-/// `altinn-events-mock {command} --help`, and the long flags its options list.
-async fn help_of(command: &[&str]) -> (String, Vec<String>) {
-    let output = Command::new(BIN)
-        .args(command)
-        .arg("--help")
-        .output()
-        .await
-        .unwrap();
-    assert!(output.status.success(), "{command:?} --help");
-    let help = String::from_utf8(output.stdout).unwrap();
-    let flags = help
-        .lines()
-        .filter_map(|line| {
-            // An option starts at column 2 (`-n, --count`) or 6 (`--seed`); the wrapped lines
-            // of its description, which name other flags too, start further in.
-            let flag = line.strip_prefix("      --").or_else(|| {
-                let short = line.strip_prefix("  -")?;
-                Some(short.split_once(", --")?.1)
-            })?;
-            Some(format!("--{}", flag.split(' ').next()?))
-        })
-        .collect();
-    (help, flags)
-}
-
-/// Fails unless `printed` holds each of `expected` once and nothing else.
-fn assert_same_flags(command: &[&str], printed: &[String], expected: &[&str]) {
-    let printed_set: BTreeSet<&str> = printed.iter().map(String::as_str).collect();
-    let expected_set: BTreeSet<&str> = expected.iter().copied().collect();
-    assert_eq!(printed_set.len(), printed.len(), "{command:?}: {printed:?}");
-    let unlisted: Vec<&&str> = printed_set.difference(&expected_set).collect();
-    let missing: Vec<&&str> = expected_set.difference(&printed_set).collect();
-    assert!(
-        unlisted.is_empty() && missing.is_empty(),
-        "`{}` lists flags the test does not: {unlisted:?}; \
-         the test lists flags it does not: {missing:?}",
-        [&["altinn-events-mock"], command, &["--help"]]
-            .concat()
-            .join(" ")
-    );
-}
-
-#[tokio::test]
-async fn help_lists_every_flag() {
-    let (help, flags) = help_of(&[]).await;
-    let with_version: Vec<&str> = SERVE_FLAGS.iter().copied().chain(["--version"]).collect();
-    assert_same_flags(&[], &flags, &with_version);
-    // Every serve flag can come from the environment, named after it.
-    for flag in SERVE_FLAGS.iter().filter(|&&flag| flag != "--help") {
-        let variable = format!(
-            "ALTINN_EVENTS_MOCK_{}=",
-            flag[2..].to_uppercase().replace('-', "_")
-        );
-        assert!(help.contains(&variable), "{variable} missing from --help");
-    }
-    for named in ["--fault <RULE>", "--faults <FILE.json>"] {
-        assert!(help.contains(named), "{named} missing from --help");
-    }
-    for (command, expected) in [
-        ("serve", SERVE_FLAGS),
-        ("token", TOKEN_FLAGS),
-        ("generate", GENERATE_FLAGS),
-    ] {
-        let (_, flags) = help_of(&[command]).await;
-        assert_same_flags(&[command], &flags, expected);
-    }
-}
-
 #[tokio::test]
 async fn a_sigterm_right_after_the_listening_line_still_stops_cleanly() {
     for _ in 0..5 {

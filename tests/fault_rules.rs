@@ -234,7 +234,7 @@ async fn a_rule_for_every_route_never_locks_out_its_own_removal() {
     let server = server_with(3).await;
     let client = reqwest::Client::new();
     let faults = format!("{}/_mock/faults", server.url());
-    let _outage = server.fault(rule("when=always,what=status:503"));
+    let _outage = server.fault(rule("when=always,what=status:503,route=all"));
     let health = client
         .get(format!("{}/_mock/health", server.url()))
         .send()
@@ -269,6 +269,28 @@ async fn everything_under_mock_faults_stays_reachable_and_an_unknown_id_is_a_pro
             assert!(body["detail"].as_str().unwrap().contains(id), "{body}");
         }
     }
+}
+
+#[tokio::test]
+async fn by_default_a_rule_counts_the_consumers_requests_not_its_token_requests() {
+    let server = server_with(3).await;
+    let client = reqwest::Client::new();
+    let _third = server.fault("when=nth:3,what=status:503");
+    let url = format!("{}?after=0", server.events_url("ttd", "apps-test"));
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        // A script fetches a token before each query: the rule must not count it.
+        let token = client
+            .get(format!("{}/_mock/token?org=ttd", server.url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(token.status(), 200);
+        let token = token.text().await.unwrap();
+        let page = client.get(&url).bearer_auth(token).send().await.unwrap();
+        statuses.push(page.status().as_u16());
+    }
+    assert_eq!(statuses, [OK, OK, DOWN, OK]);
 }
 
 #[tokio::test]

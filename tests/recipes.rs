@@ -1,5 +1,5 @@
-//! The README's fault-injection recipes, written as Rust tests with the spawn helper: a
-//! consumer that survives each failure, and the fault that proves it.
+//! The fault-injection recipes of docs/fault-injection.md, written as Rust tests with
+//! `MockServer`: a consumer that survives each failure, and the fault that proves it.
 
 mod common;
 

@@ -92,14 +92,14 @@ fn parse_org_app(text: &str) -> Result<OrgApp, String> {
 #[derive(Debug, Clone, Args)]
 pub(super) struct GenerateArgs {
     /// How many events to write.
-    #[arg(short = 'n', long = "count")]
+    #[arg(short = 'n', long = "count", env = "ALTINN_EVENTS_MOCK_COUNT")]
     count: usize,
     /// `json` (events and parties, loads with --fixtures) or `ndjson` (one event a line).
     /// Default: `ndjson` for an `-o` file ending in `.ndjson`, else `json`.
-    #[arg(long)]
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_FORMAT")]
     format: Option<FixtureFormat>,
     /// File to write (default: standard output).
-    #[arg(short = 'o', long)]
+    #[arg(short = 'o', long, env = "ALTINN_EVENTS_MOCK_OUTPUT")]
     output: Option<PathBuf>,
     #[command(flatten)]
     generator: GeneratorArgs,

@@ -1,7 +1,9 @@
-//! The command-line face: `serve` (the default), `token` and `generate`. Flags become builder
-//! calls; every flag can also come from an environment variable `ALTINN_EVENTS_MOCK_<FLAG>`.
+//! The command-line face: `serve` (the default), `token`, `generate` and `health`. Flags
+//! become builder calls; every flag can also come from an environment variable
+//! `ALTINN_EVENTS_MOCK_<FLAG>`.
 
 mod generate;
+mod health;
 mod serve;
 mod token;
 
@@ -16,6 +18,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "altinn-events-mock",
     version,
+    propagate_version = true,
     args_conflicts_with_subcommands = true
 )]
 struct Cli {
@@ -37,6 +40,9 @@ enum Command {
     Token(token::TokenArgs),
     /// Write synthetic events as a fixture: deterministic, realistic, with valid identity numbers.
     Generate(generate::GenerateArgs),
+    /// Ask a running server whether it is up (GET /_mock/health): exit code 0 when it answers
+    /// 200, 1 otherwise. For container health checks.
+    Health(health::HealthArgs),
 }
 
 /// Runs the command line of this process; the process exits with the returned code.
@@ -46,6 +52,7 @@ pub(crate) fn main() -> ExitCode {
         Some(Command::Token(args)) => token::run(args),
         Some(Command::Serve(args)) => serve::run(args),
         Some(Command::Generate(args)) => generate::run(args),
+        Some(Command::Health(args)) => health::run(args),
         None => serve::run(cli.serve),
     }
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, ValueEnum};
 
 use super::generate::GeneratorArgs;
@@ -13,7 +14,7 @@ use crate::domain::faults::FaultRule;
 use crate::domain::units::{Rate, parse_byte_size, parse_duration};
 use crate::http::GRACE_PERIOD;
 use crate::mock_server::MockServerBuilder;
-use crate::service::DEFAULT_JOURNAL_CAP;
+use crate::service::{DEFAULT_JOURNAL_CAP, StartError};
 
 /// Flags of `serve`.
 #[derive(Debug, Clone, Args)]
@@ -54,8 +55,9 @@ pub(super) struct ServeArgs {
     #[arg(long, env = "ALTINN_EVENTS_MOCK_VISIBILITY_LAG", default_value = "0s", value_parser = parse_duration)]
     visibility_lag: Duration,
 
-    /// Remove the admin API under /_mock (except /_mock/token and /_mock/health).
-    #[arg(long, env = "ALTINN_EVENTS_MOCK_NO_ADMIN")]
+    /// Remove the admin API under /_mock (except /_mock/token and /_mock/health). The
+    /// environment variable takes 1/0, true/false, yes/no or on/off, in any case.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_NO_ADMIN", value_parser = BoolishValueParser::new())]
     no_admin: bool,
 
     /// Require `Authorization: Bearer SECRET` on /_mock (except /_mock/token and /_mock/health).
@@ -141,9 +143,17 @@ fn parse_base_url(text: &str) -> Result<String, String> {
 }
 
 impl ServeArgs {
-    /// The builder these flags describe; files named by flags (keys, fault rules) are read
-    /// here, so a bad one stops the start with its name.
-    fn into_builder(self) -> Result<MockServerBuilder, String> {
+    /// The builder these flags describe, and what its start errors refer to; files named by
+    /// flags (keys, fault rules) are read here, so a bad one stops the start with its name.
+    fn into_builder(self) -> Result<(MockServerBuilder, FlagNames), String> {
+        let names = FlagNames {
+            jwt_public_keys: self.jwt_public_keys.clone(),
+            generator_flag: if self.generate > 0 {
+                "--generate"
+            } else {
+                "--live"
+            },
+        };
         let mut builder = MockServerBuilder::default()
             .listen(self.host, self.port)
             .auth(self.auth.parse().unwrap_or(AuthMode::Strict))
@@ -188,7 +198,33 @@ impl ServeArgs {
                 builder = builder.fault(rule);
             }
         }
-        Ok(builder)
+        Ok((builder, names))
+    }
+}
+
+/// What a start error refers to in the flags' terms: the builder knows key 2, a user typed a
+/// file name.
+struct FlagNames {
+    jwt_public_keys: Vec<PathBuf>,
+    generator_flag: &'static str,
+}
+
+impl FlagNames {
+    /// `error` as a person who gave these flags reads it.
+    fn describe(&self, error: &StartError) -> String {
+        match error {
+            StartError::PublicKey { index, reason } => {
+                match index
+                    .checked_sub(1)
+                    .and_then(|i| self.jwt_public_keys.get(i))
+                {
+                    Some(path) => format!("--jwt-public-key {}: {reason}", path.display()),
+                    None => error.to_string(),
+                }
+            }
+            StartError::Generator(error) => format!("{}: {error}", self.generator_flag),
+            _ => error.to_string(),
+        }
     }
 }
 
@@ -207,8 +243,8 @@ fn read_fault_file(path: &Path) -> Result<Vec<FaultRule>, String> {
 /// the address cannot be bound.
 pub(super) fn run(args: ServeArgs) -> ExitCode {
     init_logging(args.log_format);
-    let builder = match args.into_builder() {
-        Ok(builder) => builder,
+    let (builder, names) = match args.into_builder() {
+        Ok(built) => built,
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(2);
@@ -228,7 +264,7 @@ pub(super) fn run(args: ServeArgs) -> ExitCode {
         let server = match builder.bind().await {
             Ok(server) => server,
             Err(error) => {
-                eprintln!("error: {error}");
+                eprintln!("error: {}", names.describe(&error));
                 return ExitCode::from(error.exit_code());
             }
         };

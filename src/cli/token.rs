@@ -10,26 +10,31 @@ use crate::domain::auth::TokenRequest;
 #[derive(Debug, Clone, Args)]
 pub(super) struct TokenArgs {
     /// Service-owner token for this org (claim urn:altinn:org).
-    #[arg(long, conflicts_with_all = ["user_id", "app"], required_unless_present_any = ["user_id", "app", "org_number"])]
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_ORG", conflicts_with_all = ["user_id", "app"], required_unless_present_any = ["user_id", "app", "org_number"])]
     org: Option<String>,
     /// PlatformAccessToken for app ORG/APP, as an app sends it when it publishes.
-    #[arg(long, conflicts_with = "user_id")]
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_APP", conflicts_with = "user_id")]
     app: Option<String>,
     /// The org's organisation number (default: a valid one; 991825827 for ttd); alone, a token
     /// of an organisation that is no service owner (no urn:altinn:org).
-    #[arg(long)]
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_ORG_NUMBER")]
     org_number: Option<String>,
     /// Person token for this user id (no org claim).
-    #[arg(long)]
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_USER_ID")]
     user_id: Option<u32>,
     /// The person's party id.
-    #[arg(long, requires = "user_id")]
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_PARTY_ID", requires = "user_id")]
     party_id: Option<u32>,
     /// The scope claim (service owners default to altinn:serviceowner/instances.read).
-    #[arg(long)]
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_SCOPE")]
     scope: Option<String>,
     /// Seconds until the token expires; negative gives an expired token.
-    #[arg(long, default_value_t = 3600, allow_hyphen_values = true)]
+    #[arg(
+        long,
+        env = "ALTINN_EVENTS_MOCK_EXPIRES_IN",
+        default_value_t = 3600,
+        allow_hyphen_values = true
+    )]
     expires_in: i64,
 }
 
@@ -44,7 +49,7 @@ pub(super) fn run(args: TokenArgs) -> ExitCode {
         app: args.app,
         expires_in: args.expires_in,
     };
-    match request.mint_with_test_key() {
+    match request.mint_with_test_key(chrono::Utc::now().timestamp()) {
         Ok(token) => {
             println!("{token}");
             ExitCode::SUCCESS

@@ -1,4 +1,4 @@
-//! Loading events and parties from fixture files.
+//! Reading events and parties from fixtures' text (the core reads the files).
 //!
 //! Three shapes, so a captured production response replays as is: a JSON array of CloudEvents
 //! (what the API returns), NDJSON (`.ndjson`, one event a line), or an object
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::event::Event;
+use crate::domain::event::{Event, EventError};
 use crate::domain::store::Party;
 
 /// Events and explicit party register entries read from fixtures, in load order.
@@ -31,8 +31,26 @@ pub struct FixtureError {
     pub path: PathBuf,
     /// Where in the file.
     pub location: FixtureLocation,
-    /// What is wrong.
+    /// What kind of problem it is.
+    pub kind: FixtureErrorKind,
+    /// What is wrong, in words.
     pub message: String,
+}
+
+/// What kind of problem a [`FixtureError`] is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FixtureErrorKind {
+    /// The file or folder cannot be read (or a folder holds no fixture).
+    Unreadable,
+    /// The text is not JSON (or a line of NDJSON is not).
+    Syntax,
+    /// The JSON is not shaped like a fixture (an array, an event, or `{"events", "parties"}`).
+    Shape,
+    /// An event the store refuses.
+    Event(EventError),
+    /// A party register entry that is not `{"partyId", "person"}` or `{"partyId", "unit"}`.
+    Party,
 }
 
 /// Where in a fixture a [`FixtureError`] is.
@@ -41,11 +59,12 @@ pub struct FixtureError {
 pub enum FixtureLocation {
     /// The whole file (it cannot be read, or has the wrong shape).
     File,
-    /// A JSON syntax error at this line and column (from 1).
+    /// A JSON syntax error at this line (from 1) and column (from 1; 0 when the text ended
+    /// early).
     Position {
         /// The line, from 1.
         line: usize,
-        /// The column, from 1.
+        /// The column, from 1; 0 at the end of the text.
         column: usize,
     },
     /// Line N (from 1) of an NDJSON file.
@@ -96,63 +115,35 @@ pub(crate) fn demo() -> Result<Fixtures, FixtureError> {
     parse(Path::new("fixtures/demo.json"), DEMO_FIXTURE)
 }
 
-/// Loads each path in order: a file, or a folder whose `.json` and `.ndjson` files load in
-/// name order.
-pub(crate) fn load(paths: &[PathBuf]) -> Result<Fixtures, FixtureError> {
-    let mut all = Fixtures::default();
-    for path in paths {
-        for file in files_of(path)? {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| whole_file(&file, format!("cannot read: {e}")))?;
-            let loaded = parse(&file, &text)?;
-            all.events.extend(loaded.events);
-            all.parties.extend(loaded.parties);
-        }
-    }
-    Ok(all)
-}
-
-fn files_of(path: &Path) -> Result<Vec<PathBuf>, FixtureError> {
-    let metadata =
-        std::fs::metadata(path).map_err(|e| whole_file(path, format!("cannot open: {e}")))?;
-    if !metadata.is_dir() {
-        return Ok(vec![path.to_owned()]);
-    }
-    let entries =
-        std::fs::read_dir(path).map_err(|e| whole_file(path, format!("cannot list: {e}")))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|file| {
-            file.is_file() && matches!(extension(file).as_deref(), Some("json" | "ndjson"))
-        })
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(whole_file(
-            path,
-            "the folder holds no .json or .ndjson file".into(),
-        ));
-    }
-    Ok(files)
-}
-
-fn extension(path: &Path) -> Option<String> {
+pub(crate) fn extension(path: &Path) -> Option<String> {
     Some(path.extension()?.to_str()?.to_ascii_lowercase())
 }
 
 impl FixtureError {
-    /// What is wrong at `location` in the fixture at `path` (an empty location: the whole file).
-    fn at(path: &Path, location: FixtureLocation, message: impl Into<String>) -> FixtureError {
+    /// What is wrong at `location` in the fixture at `path`.
+    fn at(
+        path: &Path,
+        location: FixtureLocation,
+        kind: FixtureErrorKind,
+        message: impl Into<String>,
+    ) -> FixtureError {
         FixtureError {
             path: path.to_owned(),
             location,
+            kind,
             message: message.into(),
         }
     }
 }
 
-fn whole_file(path: &Path, message: String) -> FixtureError {
-    FixtureError::at(path, FixtureLocation::File, message)
+/// The fixture at `path` cannot be read.
+pub(crate) fn unreadable(path: &Path, message: String) -> FixtureError {
+    FixtureError::at(
+        path,
+        FixtureLocation::File,
+        FixtureErrorKind::Unreadable,
+        message,
+    )
 }
 
 /// How a fixture's text is laid out.
@@ -183,43 +174,46 @@ pub(crate) fn parse_as(
     if format == Format::Ndjson {
         return parse_ndjson(origin, text);
     }
-    let error_at =
-        |location: FixtureLocation, message: String| FixtureError::at(origin, location, message);
+    let shape = |location: FixtureLocation, message: String| {
+        FixtureError::at(origin, location, FixtureErrorKind::Shape, message)
+    };
     let value: Value = serde_json::from_str(text).map_err(|e| {
-        error_at(
+        FixtureError::at(
+            origin,
             FixtureLocation::Position {
                 line: e.line(),
                 column: e.column(),
             },
+            FixtureErrorKind::Syntax,
             format!("not valid JSON: {}", crate::domain::json::json_reason(&e)),
         )
     })?;
     match value {
         Value::Array(items) => Ok(Fixtures {
-            events: events_from(items, FixtureLocation::Event, &error_at)?,
+            events: events_from(origin, items, FixtureLocation::Event)?,
             parties: Vec::new(),
         }),
         Value::Object(mut object) if object.contains_key("events") || object.contains_key("parties") => {
             let events = match object.remove("events") {
                 None => Vec::new(),
-                Some(Value::Array(items)) => events_from(items, FixtureLocation::EventsEntry, &error_at)?,
-                Some(_) => return Err(error_at(FixtureLocation::Key("events"), "must be an array of events".into())),
+                Some(Value::Array(items)) => events_from(origin, items, FixtureLocation::EventsEntry)?,
+                Some(_) => return Err(shape(FixtureLocation::Key("events"), "must be an array of events".into())),
             };
             let parties = match object.remove("parties") {
                 None => Vec::new(),
-                Some(Value::Array(items)) => parties_from(items, &error_at)?,
-                Some(_) => return Err(error_at(FixtureLocation::Key("parties"), "must be an array".into())),
+                Some(Value::Array(items)) => parties_from(origin, items)?,
+                Some(_) => return Err(shape(FixtureLocation::Key("parties"), "must be an array".into())),
             };
             if let Some(key) = object.keys().next() {
-                return Err(error_at(FixtureLocation::File, format!("unknown key {key:?}: expected \"events\" and \"parties\"")));
+                return Err(shape(FixtureLocation::File, format!("unknown key {key:?}: expected \"events\" and \"parties\"")));
             }
             Ok(Fixtures { events, parties })
         }
         Value::Object(_) => Ok(Fixtures {
-            events: events_from(vec![value], FixtureLocation::Event, &error_at)?,
+            events: events_from(origin, vec![value], FixtureLocation::Event)?,
             parties: Vec::new(),
         }),
-        _ => Err(error_at(
+        _ => Err(shape(
             FixtureLocation::File,
             "expected a JSON array of events, one event, or an object with \"events\" and \"parties\"".into(),
         )),
@@ -227,15 +221,21 @@ pub(crate) fn parse_as(
 }
 
 fn events_from(
+    origin: &Path,
     items: Vec<Value>,
     name: impl Fn(usize) -> FixtureLocation,
-    error_at: &impl Fn(FixtureLocation, String) -> FixtureError,
 ) -> Result<Vec<Event>, FixtureError> {
     items
         .into_iter()
         .enumerate()
-        .map(|(i, item)| Event::from_json(item).map_err(|e| error_at(name(i), e.to_string())))
+        .map(|(i, item)| Event::from_json(item).map_err(|e| refused(origin, name(i), e)))
         .collect()
+}
+
+/// An event the store refuses, at `location`.
+fn refused(origin: &Path, location: FixtureLocation, error: EventError) -> FixtureError {
+    let message = error.to_string();
+    FixtureError::at(origin, location, FixtureErrorKind::Event(error), message)
 }
 
 #[derive(Deserialize)]
@@ -246,16 +246,20 @@ struct PartyEntry {
     unit: Option<String>,
 }
 
-fn parties_from(
-    items: Vec<Value>,
-    error_at: &impl Fn(FixtureLocation, String) -> FixtureError,
-) -> Result<Vec<Party>, FixtureError> {
+fn parties_from(origin: &Path, items: Vec<Value>) -> Result<Vec<Party>, FixtureError> {
     let all_digits = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
     items
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            let fail = |message: String| error_at(FixtureLocation::PartiesEntry(i), message);
+            let fail = |message: String| {
+                FixtureError::at(
+                    origin,
+                    FixtureLocation::PartiesEntry(i),
+                    FixtureErrorKind::Party,
+                    message,
+                )
+            };
             let entry: PartyEntry =
                 serde_json::from_value(item).map_err(|e| fail(e.to_string()))?;
             let party = match (entry.person, entry.unit) {
@@ -285,19 +289,19 @@ fn parse_ndjson(path: &Path, text: &str) -> Result<Fixtures, FixtureError> {
             continue;
         }
         let line_number = i + 1;
-        let fail =
-            |location: FixtureLocation, message: String| FixtureError::at(path, location, message);
         let value: Value = serde_json::from_str(line).map_err(|e| {
-            fail(
+            FixtureError::at(
+                path,
                 FixtureLocation::Position {
                     line: line_number,
                     column: e.column(),
                 },
+                FixtureErrorKind::Syntax,
                 format!("not valid JSON: {}", crate::domain::json::json_reason(&e)),
             )
         })?;
         let event = Event::from_json(value)
-            .map_err(|e| fail(FixtureLocation::Line(line_number), e.to_string()))?;
+            .map_err(|e| refused(path, FixtureLocation::Line(line_number), e))?;
         events.push(event);
     }
     Ok(Fixtures {

@@ -53,6 +53,12 @@ impl Route {
         }
     }
 
+    /// Whether it is an endpoint of the faked Altinn API (not the mock's own `/_mock`, nor a
+    /// path nothing is served at).
+    pub(crate) fn is_api(self) -> bool {
+        !matches!(self, Route::Token | Route::Admin | Route::Unknown)
+    }
+
     /// The route a fault rule's `route=` names (`unknown` is not one a rule can select).
     pub(crate) fn for_fault_rule(name: &str) -> Option<Route> {
         FAULT_ROUTES.into_iter().find(|route| route.name() == name)
@@ -68,6 +74,54 @@ impl Route {
     /// `MockServer::wait_for_requests` counts.
     pub(crate) fn serves_pages(self) -> bool {
         matches!(self, Route::Query | Route::Party | Route::Generic)
+    }
+}
+
+/// Which requests a fault rule sees: its `route=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RouteFilter {
+    /// Every endpoint of the faked Altinn API (`route=api`, the default): what a consumer
+    /// calls, not the mock's own `/_mock` (so a script's token request is never counted).
+    Api,
+    /// Every request, `/_mock` included (`route=all`), but `/_mock/faults` itself.
+    All,
+    /// Requests to this one endpoint (`route=query`, `route=publish`, …).
+    Only(Route),
+}
+
+impl RouteFilter {
+    /// Whether a request that reached `route` passes the filter.
+    pub(crate) fn covers(self, route: Route) -> bool {
+        match self {
+            RouteFilter::Api => route.is_api(),
+            RouteFilter::All => true,
+            RouteFilter::Only(only) => only == route,
+        }
+    }
+
+    /// The name the spelling uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            RouteFilter::Api => "api",
+            RouteFilter::All => "all",
+            RouteFilter::Only(route) => route.name(),
+        }
+    }
+
+    /// The filter `route=NAME` names.
+    pub(crate) fn named(name: &str) -> Option<RouteFilter> {
+        match name {
+            "api" => Some(RouteFilter::Api),
+            "all" => Some(RouteFilter::All),
+            _ => Route::for_fault_rule(name).map(RouteFilter::Only),
+        }
+    }
+}
+
+impl From<Route> for RouteFilter {
+    fn from(route: Route) -> RouteFilter {
+        RouteFilter::Only(route)
     }
 }
 

@@ -61,7 +61,7 @@ pub struct Rate {
 
 impl Rate {
     /// Events per second.
-    pub fn per_second(self) -> f64 {
+    pub(crate) fn per_second(self) -> f64 {
         self.per_second
     }
 }
@@ -69,6 +69,13 @@ impl Rate {
 impl std::fmt::Display for Rate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.text_count, self.text_unit)
+    }
+}
+
+impl serde::Serialize for Rate {
+    /// As it is written: `"10/s"`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::App;
-use super::problem::{HttpResponse, Problem, empty, with_body};
+use super::problem::{HttpResponse, JSON, Problem, empty, json_response, with_body};
 use super::router::AdminEndpoint;
 use crate::domain::auth::TokenRequest;
 use crate::domain::event::format_rfc3339;
@@ -106,18 +106,13 @@ pub(super) fn answer(
     }
 }
 
-pub(super) fn json_response(status: StatusCode, value: &impl serde::Serialize) -> HttpResponse {
-    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
-    with_body(status, "application/json; charset=utf-8", body)
-}
-
 /// `{"status":"ok","events":N}`, in that order.
 fn health(app: &App) -> HttpResponse {
     let body = format!(
         "{{\"status\":\"ok\",\"events\":{}}}",
         app.service.event_count()
     );
-    with_body(StatusCode::OK, "application/json; charset=utf-8", body)
+    with_body(StatusCode::OK, JSON, body)
 }
 
 fn mint_token(app: &App, raw_query: &str) -> Result<HttpResponse, Problem> {
@@ -165,7 +160,7 @@ fn list_events(app: &App) -> HttpResponse {
         body.push(b'}');
     }
     body.push(b']');
-    with_body(StatusCode::OK, "application/json; charset=utf-8", body)
+    with_body(StatusCode::OK, JSON, body)
 }
 
 /// `POST /_mock/events`: a JSON array, one event, `{"events", "parties"}`, or NDJSON; all

@@ -6,8 +6,7 @@ use hyper::{Method, StatusCode};
 use serde_json::json;
 
 use super::App;
-use super::admin::json_response;
-use super::problem::{HttpResponse, Problem, empty};
+use super::problem::{HttpResponse, Problem, empty, json_response};
 use super::router::AdminEndpoint;
 use crate::domain::faults::FaultRule;
 

@@ -5,8 +5,7 @@ use hyper::{Method, StatusCode};
 use serde::Deserialize;
 
 use super::App;
-use super::admin::json_response;
-use super::problem::{HttpResponse, Problem};
+use super::problem::{HttpResponse, Problem, json_response};
 use super::router::AdminEndpoint;
 use crate::domain::units::Rate;
 

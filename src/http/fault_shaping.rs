@@ -87,10 +87,9 @@ pub(super) fn shape(response: HttpResponse, shaping: Shaping) -> HttpResponse {
         Shaping::Malformed => {
             if parts.status != StatusCode::OK {
                 parts.status = StatusCode::OK;
-                parts.headers.insert(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("application/json; charset=utf-8"),
-                );
+                parts
+                    .headers
+                    .insert(CONTENT_TYPE, HeaderValue::from_static(super::problem::JSON));
             }
             return HttpResponse::from_parts(parts, ResponseBody::complete(malformed(&bytes)));
         }

@@ -6,7 +6,8 @@
 use hyper::http::request::Parts;
 
 use super::App;
-use super::app_events::{authenticate, content_type_is_json};
+use super::app_events::authenticate;
+use super::media_type::content_type_is_json;
 use super::page::page_answer;
 use super::problem::{HttpResponse, Problem};
 use crate::domain::auth::Caller;

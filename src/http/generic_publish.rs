@@ -58,7 +58,7 @@ pub(super) fn publish(app: &App, caller: &Caller, body: &Bytes) -> Result<HttpRe
                 Problem::GenericPublishBadRequest(rejection.detail())
             }
             GenericPublishError::Forbidden => Problem::Forbidden,
-            GenericPublishError::Unhandled(reason) => Problem::Unhandled(reason),
+            GenericPublishError::Unhandled(reason) => Problem::Unhandled(reason.into()),
         })?;
     // `return Ok()`: a 200 with no body and no content type.
     Ok(empty(StatusCode::OK))

@@ -18,6 +18,7 @@ mod fault_shaping;
 mod generic_events;
 mod generic_publish;
 mod kestrel;
+mod media_type;
 mod openapi;
 mod page;
 mod party_events;

@@ -45,9 +45,11 @@ pub(super) fn page_answer(
         let value = is_valid_header_value(&link)
             .then(|| HeaderValue::from_str(&link).ok())
             .flatten()
-            .ok_or(Problem::Unhandled(
-                "the next link is not a valid header value",
-            ))?;
+            .ok_or_else(|| {
+                Problem::Unhandled(
+                    format!("the next link {link:?} cannot be a header value").into(),
+                )
+            })?;
         response.headers_mut().insert("next", value);
     }
     Ok((response, page.len()))

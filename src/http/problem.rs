@@ -7,6 +7,8 @@
 //! while the 415 and unhandled-exception 500, produced outside the action, keep
 //! `application/problem+json`.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use hyper::{Response, StatusCode};
@@ -45,7 +47,7 @@ pub(super) enum Problem {
     /// Rule 9: the party register does not know the unit or person.
     PartyNotFound,
     /// Production throws and its exception handler answers a bare 500; the reason is logged.
-    Unhandled(&'static str),
+    Unhandled(Cow<'static, str>),
     /// A method the path does not serve; `allow` lists those it does.
     MethodNotAllowed { allow: &'static str },
     /// A path nothing is served at: 404 with an empty body.
@@ -89,7 +91,8 @@ const TYPE_500: &str = "https://tools.ietf.org/html/rfc9110#section-15.6.1";
 const TITLE_500: &str = "An error occurred while processing your request.";
 const TITLE_VALIDATION: &str = "One or more validation errors occurred.";
 
-const JSON: &str = "application/json; charset=utf-8";
+/// The content type of the JSON answers that are not problem details.
+pub(super) const JSON: &str = "application/json; charset=utf-8";
 const PROBLEM_JSON: &str = "application/problem+json; charset=utf-8";
 const CLOUDEVENTS_JSON: &str = super::page::CLOUDEVENTS_JSON;
 
@@ -99,7 +102,7 @@ impl From<QueryError> for Problem {
             QueryError::Invalid(detail) => Problem::BadRequest(detail),
             QueryError::RegisterRejected(rejection) => Problem::RegisterRejected(rejection),
             QueryError::PartyNotFound => Problem::PartyNotFound,
-            QueryError::Unhandled(reason) => Problem::Unhandled(reason),
+            QueryError::Unhandled(reason) => Problem::Unhandled(reason.into()),
         }
     }
 }
@@ -152,7 +155,7 @@ impl Problem {
             }
             Problem::Unhandled(reason) => {
                 // Production logs the exception; a test double says why it failed too.
-                tracing::error!(reason, trace_id = trace.trace_id(), "answered 500");
+                tracing::error!(%reason, trace_id = trace.trace_id(), "answered 500");
                 let body = ProblemBody::new(TYPE_500, TITLE_500, 500).finish(&trace_id);
                 with_body(StatusCode::INTERNAL_SERVER_ERROR, PROBLEM_JSON, body)
             }
@@ -194,9 +197,10 @@ impl Problem {
             } => match StatusCode::from_u16(status) {
                 Ok(status) => injected(status, retry_after, &trace_id),
                 // A rule is checked when built: its status is always one (200 to 599).
-                Err(_) => {
-                    Problem::Unhandled("a fault rule's status is not a status").into_response(trace)
-                }
+                Err(_) => Problem::Unhandled(
+                    format!("a fault rule's status {status} is not a status").into(),
+                )
+                .into_response(trace),
             },
             Problem::NoSuchFault(id) => {
                 let detail = format!("there is no fault rule {id} (GET /_mock/faults lists them)");
@@ -386,6 +390,12 @@ pub(super) fn empty(status: StatusCode) -> HttpResponse {
     let mut response = Response::new(ResponseBody::complete(Bytes::new()));
     *response.status_mut() = status;
     response
+}
+
+/// `value` as a JSON body.
+pub(super) fn json_response(status: StatusCode, value: &impl serde::Serialize) -> HttpResponse {
+    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
+    with_body(status, JSON, body)
 }
 
 /// A response with `body` of `content_type`.

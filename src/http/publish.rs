@@ -10,9 +10,9 @@ use hyper::header::{CONTENT_TYPE, HeaderValue, LOCATION};
 use hyper::{HeaderMap, StatusCode};
 
 use super::App;
-use super::app_events::content_type_is_json;
 use super::credentials::token_from_headers;
-use super::problem::{HttpResponse, Problem, with_body};
+use super::media_type::content_type_is_json;
+use super::problem::{HttpResponse, JSON, Problem, with_body};
 use crate::domain::auth::AuthMode;
 use crate::domain::event::{AppEventRequest, PublishRejection, absolute_path};
 use crate::domain::json::write_str;
@@ -59,9 +59,11 @@ pub(super) fn publish(
     request.check().map_err(|_| Problem::PublishMissingValues)?;
     let source = request.source.clone().unwrap_or_default();
     if let Some(issuer_app) = issuer_app {
-        let path = absolute_path(&source).ok_or(Problem::Unhandled(
-            "the source is a relative URI, which has no path",
-        ))?;
+        let path = absolute_path(&source).ok_or_else(|| {
+            Problem::Unhandled(
+                format!("the source {source:?} is a relative URI, which has no path").into(),
+            )
+        })?;
         // Quirk: a prefix test, so `ttd/apps-test` may also publish for `ttd/apps-testing`.
         if !path.starts_with(&format!("/{issuer_app}")) {
             return Err(Problem::PublishNotAuthorized(format!(
@@ -75,23 +77,28 @@ pub(super) fn publish(
         .publish_app_event(request)
         .map_err(|rejection| match rejection {
             PublishRejection::MissingValues => Problem::PublishMissingValues,
-            PublishRejection::RelativeSource => {
-                Problem::Unhandled("the source is a relative URI, which has no path")
-            }
+            PublishRejection::RelativeSource => Problem::Unhandled(
+                format!("the source {source:?} is a relative URI, which has no path").into(),
+            ),
         })?;
     tracing::debug!(%id, "published");
 
     let mut body = Vec::new();
     write_str(&mut body, &id);
-    let mut response = with_body(StatusCode::CREATED, "application/json; charset=utf-8", body);
+    let mut response = with_body(StatusCode::CREATED, JSON, body);
     // Production answers `Created(subject, id)` after storing the event; Kestrel refuses a
     // header value outside visible ASCII, so such a subject is stored and answered with 500.
     let location = is_valid_header_value(&subject)
         .then(|| HeaderValue::from_str(&subject).ok())
         .flatten()
-        .ok_or(Problem::Unhandled(
-            "the subject is not a valid Location header value",
-        ))?;
+        .ok_or_else(|| {
+            Problem::Unhandled(
+                format!(
+                    "event {id} was stored, but its subject {subject:?} cannot be a Location header"
+                )
+                .into(),
+            )
+        })?;
     response.headers_mut().insert(LOCATION, location);
     Ok(response)
 }

@@ -138,9 +138,10 @@ impl MockServerBuilder {
     }
 
     /// Seed of the fault rules' probabilities and delay ranges, and of the generator
-    /// (default 1; [`generate`](Self::generate) sets it too).
+    /// (default: the generator's seed, 1). Given, it wins over the seed of
+    /// [`generate`](Self::generate) and [`generator`](Self::generator), in any order.
     pub fn seed(mut self, seed: u64) -> Self {
-        self.settings.generator.seed = seed;
+        self.settings.seed = Some(seed);
         self
     }
 

@@ -154,6 +154,18 @@ impl MockServer {
         self.service.events()
     }
 
+    /// Removes every event (the party register's explicit entries stay), as
+    /// `DELETE /_mock/events` does; the live feed starts afresh.
+    pub fn clear_events(&self) {
+        self.service.clear_events();
+    }
+
+    /// Empties the request journal and restarts its numbering and query count, as
+    /// `DELETE /_mock/requests` does.
+    pub fn clear_requests(&self) {
+        self.service.clear_requests();
+    }
+
     /// Back to how the server started: its startup events, an empty journal, real time, the
     /// startup fault rules.
     pub fn reset(&self) {
@@ -168,7 +180,8 @@ impl MockServer {
     }
 
     /// Waits until `count` requests to the query endpoints (the app owners', the party's and
-    /// the generic query) have arrived since the start (or the last reset), or fails at
+    /// the generic query) have arrived since the start (or the last reset, or the last
+    /// [`clear_requests`](Self::clear_requests)), or fails at
     /// `timeout`. Works under any async runtime.
     pub async fn wait_for_requests(
         &self,

@@ -45,7 +45,7 @@ pub enum StartError {
 impl StartError {
     /// The process exit code the binary ends with: 2 for bad input, 1 when the address is
     /// taken or the runtime cannot start.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             StartError::Bind { .. } | StartError::Runtime(_) => 1,
             _ => 2,
@@ -69,18 +69,9 @@ impl fmt::Display for StartError {
     }
 }
 
-impl std::error::Error for StartError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            StartError::Fixture(error) => Some(error),
-            StartError::Event(error) => Some(error),
-            StartError::Generator(error) => Some(error),
-            StartError::Bind { source, .. } => Some(source),
-            StartError::Runtime(error) => Some(error),
-            StartError::PublicKey { .. } | StartError::Setting { .. } => None,
-        }
-    }
-}
+/// `Display` already says everything, the inner error included, so `source` names nothing:
+/// an error reporter would otherwise print it twice. Match the variant to reach it.
+impl std::error::Error for StartError {}
 
 impl From<FixtureError> for StartError {
     fn from(error: FixtureError) -> StartError {

@@ -23,7 +23,8 @@ use super::MockService;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalEntry {
-    /// Position in arrival order, from 1 (kept across the cap, reset by `reset`).
+    /// Position in arrival order, from 1 (kept across the cap; restarts after a reset or
+    /// after the journal is emptied).
     pub id: u64,
     /// When it arrived, on the server clock.
     pub received_at: DateTime<Utc>,

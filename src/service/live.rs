@@ -50,8 +50,8 @@ struct Inner {
 pub struct LiveStatus {
     /// Whether events are being appended.
     pub running: bool,
-    /// The rate, e.g. `10/s`, while running.
-    pub rate: Option<String>,
+    /// The rate (`"10/s"` in JSON), while running.
+    pub rate: Option<Rate>,
     /// How many events the feed appended since the server started.
     pub emitted: u64,
 }
@@ -156,18 +156,21 @@ impl LiveFeed {
         self.lock().closed = true;
     }
 
-    /// Goes back to the generator the server started with (a reset restores the startup
-    /// events, so open instances must be the ones they left open). A running feed keeps its
-    /// rate and goes on from there.
-    pub(super) fn rewind(&self) {
+    /// Goes back to the generator the server started with while `restore_store` puts the
+    /// startup events back (so open instances are the ones they left open), under the feed's
+    /// lock: no tick can append between the two. A running feed keeps its rate.
+    pub(super) fn rewind_with(&self, restore_store: impl FnOnce()) {
         let mut inner = self.lock();
+        restore_store();
         inner.generator = inner.initial.clone();
         inner.emitted = 0;
     }
 
-    /// Starts over with a fresh generator (every event was deleted, so no instance is open).
-    pub(super) fn restart_fresh(&self) {
+    /// Starts over with a fresh generator while `clear_store` deletes every event (so no
+    /// instance is open), under the feed's lock.
+    pub(super) fn restart_fresh_with(&self, clear_store: impl FnOnce()) {
         let mut inner = self.lock();
+        clear_store();
         inner.generator = Generator::new(&inner.options).ok();
         inner.emitted = 0;
     }
@@ -177,7 +180,7 @@ impl LiveFeed {
         let inner = self.lock();
         LiveStatus {
             running: inner.task.is_some(),
-            rate: inner.rate.map(|rate| rate.to_string()),
+            rate: inner.rate,
             emitted: inner.emitted,
         }
     }

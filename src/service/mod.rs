@@ -14,6 +14,7 @@ mod auth;
 mod clock;
 mod error;
 mod faults;
+mod fixture_files;
 mod journal;
 mod live;
 mod queries;
@@ -129,8 +130,7 @@ impl MockService {
     /// Removes every event (explicit parties stay); the live feed starts afresh, since no
     /// instance it had open exists any more.
     pub(crate) fn clear_events(&self) {
-        self.write_store().clear();
-        self.live.restart_fresh();
+        self.live.restart_fresh_with(|| self.write_store().clear());
     }
 
     /// Back to how the server started: its startup events (renumbered from 1) and parties,
@@ -138,8 +138,10 @@ impl MockService {
     /// journal, real time, the startup fault rules with fresh counters and ids, and the
     /// startup grants and resource access.
     pub(crate) fn reset(&self) {
-        *self.write_store() = EventStore::with_startup(&self.startup.events, &self.startup.parties);
-        self.live.rewind();
+        self.live.rewind_with(|| {
+            *self.write_store() =
+                EventStore::with_startup(&self.startup.events, &self.startup.parties);
+        });
         self.journal.clear();
         self.clock.reset();
         self.faults.reset();

@@ -36,8 +36,10 @@ pub(crate) struct Settings {
     /// How many synthetic events to generate after the other events.
     pub(crate) generate: usize,
     /// How the generator makes them (and the live feed's events); its seed also seeds the
-    /// fault rules' draws.
+    /// fault rules' draws unless `seed` is given.
     pub(crate) generator: GeneratorOptions,
+    /// The seed of the fault rules' draws and of the generator, over the generator's own.
+    pub(crate) seed: Option<u64>,
     /// How tokens are checked.
     pub(crate) auth: AuthMode,
     /// PEM public keys whose tokens `strict` also accepts.
@@ -63,6 +65,7 @@ impl Default for Settings {
             parties: Vec::new(),
             generate: 0,
             generator: GeneratorOptions::default(),
+            seed: None,
             auth: AuthMode::Strict,
             jwt_public_keys: Vec::new(),
             visibility_lag: Duration::ZERO,
@@ -89,7 +92,10 @@ pub(crate) struct Loaded {
 
 impl Settings {
     /// Reads and checks everything: keys, fixtures, the demo data, generated events.
-    pub(crate) fn load(self) -> Result<Loaded, StartError> {
+    pub(crate) fn load(mut self) -> Result<Loaded, StartError> {
+        if let Some(seed) = self.seed {
+            self.generator.seed = seed;
+        }
         let auth = Authenticator::new(self.auth, &self.jwt_public_keys).map_err(|error| {
             StartError::PublicKey {
                 index: error.index,
@@ -106,7 +112,7 @@ impl Settings {
         } else {
             fixtures::Fixtures::default()
         };
-        let loaded = fixtures::load(&self.fixtures)?;
+        let loaded = super::fixture_files::load(&self.fixtures)?;
         data.events.extend(loaded.events);
         data.parties.extend(loaded.parties);
         data.events.extend(self.events);

@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use chrono::Utc;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Map, Value, json};
 
@@ -139,9 +138,8 @@ impl TokenRequest {
         Ok(request)
     }
 
-    /// The claims this request stands for, issued now.
-    pub(crate) fn claims(&self) -> Result<Map<String, Value>, TokenError> {
-        let now = Utc::now().timestamp();
+    /// The claims this request stands for, issued at `now` (Unix seconds).
+    pub(crate) fn claims(&self, now: i64) -> Result<Map<String, Value>, TokenError> {
         let exp = now
             .checked_add(self.expires_in)
             .ok_or_else(|| TokenError("expires_in is out of range".into()))?;
@@ -246,15 +244,16 @@ impl TokenRequest {
     }
 
     /// Signs the claims with `key` (RS256).
-    /// The token, signed with the built-in test key.
-    pub(crate) fn mint_with_test_key(&self) -> Result<String, TokenError> {
+    /// The token issued at `now` (Unix seconds), signed with the built-in test key.
+    pub(crate) fn mint_with_test_key(&self, now: i64) -> Result<String, TokenError> {
         let key = EncodingKey::from_rsa_pem(super::TEST_SIGNING_KEY_PEM.as_bytes())
             .map_err(|e| TokenError(format!("the built-in test key: {e}")))?;
-        self.mint(&key)
+        self.mint(&key, now)
     }
 
-    pub(crate) fn mint(&self, key: &EncodingKey) -> Result<String, TokenError> {
-        let claims = self.claims()?;
+    /// The token issued at `now` (Unix seconds), signed with `key`.
+    pub(crate) fn mint(&self, key: &EncodingKey, now: i64) -> Result<String, TokenError> {
+        let claims = self.claims(now)?;
         let mut header = Header::new(Algorithm::RS256);
         header.typ = Some("JWT".into());
         jsonwebtoken::encode(&header, &claims, key)
@@ -301,9 +300,11 @@ fn default_org_number(org: &str) -> String {
 mod tests {
     use super::*;
 
+    const NOW: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+
     #[test]
     fn service_owner_tokens_carry_org_claims_and_defaults() {
-        let claims = TokenRequest::service_owner("ttd").claims().unwrap();
+        let claims = TokenRequest::service_owner("ttd").claims(NOW).unwrap();
         assert_eq!(claims["urn:altinn:org"], "ttd");
         assert_eq!(claims["urn:altinn:orgNumber"], "991825827");
         assert_eq!(claims["urn:altinn:authlevel"], 3);
@@ -321,7 +322,7 @@ mod tests {
 
     #[test]
     fn person_tokens_have_no_org_claim() {
-        let claims = TokenRequest::person(1337, 50001).claims().unwrap();
+        let claims = TokenRequest::person(1337, 50001).claims(NOW).unwrap();
         assert!(!claims.contains_key("urn:altinn:org"));
         assert_eq!(claims["urn:altinn:userid"], "1337");
         assert_eq!(claims["urn:altinn:partyid"], "50001");
@@ -330,27 +331,27 @@ mod tests {
     #[test]
     fn an_org_number_alone_is_an_organisation_without_the_org_claim() {
         let claims = TokenRequest::organisation("974761076", Some("altinn:events.subscribe"))
-            .claims()
+            .claims(NOW)
             .unwrap();
         assert_eq!(claims["urn:altinn:orgNumber"], "974761076");
         assert_eq!(claims["scope"], "altinn:events.subscribe");
         assert!(!claims.contains_key("urn:altinn:org"));
-        assert!(TokenRequest::organisation("123", None).claims().is_err());
+        assert!(TokenRequest::organisation("123", None).claims(NOW).is_err());
         let request = TokenRequest::from_query("orgNumber=974761076").unwrap();
-        assert!(request.claims().is_ok());
+        assert!(request.claims(NOW).is_ok());
     }
 
     #[test]
     fn access_tokens_are_issued_by_the_org_and_name_the_app() {
         let claims = TokenRequest::platform_access("ttd/apps-test")
-            .claims()
+            .claims(NOW)
             .unwrap();
         assert_eq!(claims["iss"], "ttd");
         assert_eq!(claims["urn:altinn:app"], "apps-test");
         assert!(!claims.contains_key("urn:altinn:org"));
         for bad in ["app=ttd", "app=ttd/a&org=ttd", "app=/a", "app=ttd/a/b"] {
             assert!(
-                TokenRequest::from_query(bad).unwrap().claims().is_err(),
+                TokenRequest::from_query(bad).unwrap().claims(NOW).is_err(),
                 "{bad}"
             );
         }
@@ -364,11 +365,11 @@ mod tests {
         assert_eq!(request.org.as_deref(), Some("skd"));
         assert_eq!(request.scope.as_deref(), Some("a b"));
         assert_eq!(request.expires_in, -5);
-        assert!(TokenRequest::from_query("").unwrap().claims().is_err());
+        assert!(TokenRequest::from_query("").unwrap().claims(NOW).is_err());
         assert!(
             TokenRequest::from_query("org=ttd&userId=1")
                 .unwrap()
-                .claims()
+                .claims(NOW)
                 .is_err()
         );
         assert!(TokenRequest::from_query("expires_in=soon").is_err());
@@ -376,13 +377,13 @@ mod tests {
         assert!(
             TokenRequest::from_query("org=ttd&orgNumber=12")
                 .unwrap()
-                .claims()
+                .claims(NOW)
                 .is_err()
         );
         assert!(
             TokenRequest::from_query("userId=abc")
                 .unwrap()
-                .claims()
+                .claims(NOW)
                 .is_err()
         );
     }

@@ -13,6 +13,8 @@ pub enum EventError {
     NotAnObject,
     /// A required attribute is absent (or `null`, which CloudEvents reads as absent).
     Missing(&'static str),
+    /// A required attribute is present but empty.
+    Empty(&'static str),
     /// An attribute has a JSON type the CloudEvents SDK does not accept for it.
     WrongType {
         /// The attribute's name.
@@ -70,6 +72,7 @@ impl fmt::Display for EventError {
         match self {
             EventError::NotAnObject => write!(f, "an event must be a JSON object"),
             EventError::Missing(name) => write!(f, "required attribute `{name}` is missing"),
+            EventError::Empty(name) => write!(f, "required attribute `{name}` is empty"),
             EventError::WrongType {
                 attribute,
                 expected,

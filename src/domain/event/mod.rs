@@ -252,7 +252,7 @@ impl Event {
     }
 
     /// Who production's authorization filter lets read this event.
-    pub fn read_access(&self) -> &ReadAccess {
+    pub(crate) fn read_access(&self) -> &ReadAccess {
         &self.read_access
     }
 
@@ -263,7 +263,7 @@ impl Event {
     }
 
     /// The rendered JSON as shared bytes, for building response bodies without copying.
-    pub fn json_bytes(&self) -> &Bytes {
+    pub(crate) fn json_bytes(&self) -> &Bytes {
         &self.json
     }
 }
@@ -312,8 +312,9 @@ fn required_string<'a>(
     name: &'static str,
 ) -> Result<&'a str, EventError> {
     match optional_string(attributes, name)? {
-        Some(value) if !value.is_empty() => Ok(value),
-        _ => Err(EventError::Missing(name)),
+        Some("") => Err(EventError::Empty(name)),
+        Some(value) => Ok(value),
+        None => Err(EventError::Missing(name)),
     }
 }
 

@@ -8,7 +8,7 @@ use super::{Event, ReadAccess, Text, Texts, format_event_time, truncate_to_ticks
 
 /// The attributes of an app instance event.
 #[derive(Debug, Clone, Copy)]
-pub struct AppEventParts<'a> {
+pub(crate) struct AppEventParts<'a> {
     /// `id`.
     pub id: &'a str,
     /// `time`.
@@ -30,7 +30,7 @@ pub struct AppEventParts<'a> {
 impl Event {
     /// The event these parts make, rendered exactly as [`Event::from_json`] renders the same
     /// attributes (production's order: `specversion`, then `jsonb` key order).
-    pub fn from_app_parts(parts: &AppEventParts<'_>) -> Event {
+    pub(crate) fn from_app_parts(parts: &AppEventParts<'_>) -> Event {
         let mut out = Vec::with_capacity(256 + parts.source.len() * 2);
         let texts = render_parts(parts, &mut out);
         let text =

@@ -51,7 +51,7 @@ impl std::error::Error for PublishRejection {}
 
 /// A body that does not bind: the model-state key and ASP.NET Core's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BodyBindingError {
+pub(crate) struct BodyBindingError {
     /// `""` for a missing body, `$` for one that is not an object, `$.type` and so on for a
     /// property of the wrong JSON type.
     pub key: &'static str,
@@ -65,7 +65,7 @@ impl AppEventRequest {
     /// Binds a request body as production does: System.Text.Json with ASP.NET Core's web
     /// defaults, so property names match in any case and a repeated property's last value
     /// wins; `data`, `dataschema` and unknown properties are not kept.
-    pub fn from_json_body(body: &[u8]) -> Result<AppEventRequest, BodyBindingError> {
+    pub(crate) fn from_json_body(body: &[u8]) -> Result<AppEventRequest, BodyBindingError> {
         let fail = |key: &'static str, message: String| BodyBindingError { key, message };
         if body.iter().all(u8::is_ascii_whitespace) {
             return Err(fail("", EMPTY_BODY.into()));
@@ -139,7 +139,7 @@ impl AppEventRequest {
     }
 
     /// Production's `ValidateRequiredProperties`: source, specversion, type and subject.
-    pub fn check(&self) -> Result<(), PublishRejection> {
+    pub(crate) fn check(&self) -> Result<(), PublishRejection> {
         let present = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.is_empty());
         let complete = present(&self.source)
             && present(&self.specversion)
@@ -154,7 +154,11 @@ impl AppEventRequest {
     /// The event production creates from this request with id `id` at `now`. Like
     /// production, a source with too short a path gives `urn:altinn:resource:app__` and
     /// `resourceinstance` `/`.
-    pub fn into_event(self, id: &str, now: DateTime<Utc>) -> Result<Event, PublishRejection> {
+    pub(crate) fn into_event(
+        self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Event, PublishRejection> {
         self.check()?;
         let source = self.source.unwrap_or_default();
         let path = absolute_path(&source).ok_or(PublishRejection::RelativeSource)?;

@@ -134,7 +134,7 @@ pub(crate) fn instance_app(source: &str) -> Option<String> {
 
 /// Who may read an event, decided once when it is stored (spec §5).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadAccess {
+pub(crate) enum ReadAccess {
     /// The source splits into six parts: the org in it may read the event.
     Org(String),
     /// The source does not split into six parts: production's filter always drops the event.
@@ -147,7 +147,7 @@ pub enum ReadAccess {
 impl ReadAccess {
     /// Reproduces the split of `source.PathAndQuery` and `subject.Split("/")[2]` in production's
     /// authorization mapper.
-    pub fn of(source: &str, subject: Option<&str>) -> ReadAccess {
+    pub(crate) fn of(source: &str, subject: Option<&str>) -> ReadAccess {
         let Some(tail) = split_absolute_uri(source) else {
             return ReadAccess::Fails;
         };

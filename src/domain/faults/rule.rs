@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::domain::route::Route;
+use crate::domain::route::{Route, RouteFilter};
 
 /// One fault rule: when it fires, what it does then, and which requests it sees.
 ///
@@ -31,8 +31,7 @@ use crate::domain::route::Route;
 pub struct FaultRule {
     pub(super) when: Trigger,
     pub(super) what: Action,
-    /// `None`: every route (but `/_mock/faults`).
-    pub(super) route: Option<Route>,
+    pub(super) route: RouteFilter,
     pub(super) org: Option<String>,
     pub(super) app: Option<String>,
     pub(super) times: Option<u64>,
@@ -42,6 +41,7 @@ pub struct FaultRule {
 /// When a rule fires. Counting triggers count the requests the rule sees, from 1, starting
 /// when the rule was added.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Trigger {
     /// Every request.
     Always,
@@ -64,6 +64,7 @@ pub enum Trigger {
 
 /// What a fired rule does to the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Action {
     /// Answer this status (200 to 599) instead of handling the request (ProblemDetails body
     /// for 4xx and 5xx).
@@ -153,8 +154,8 @@ impl FaultRule {
         self.what
     }
 
-    /// The one route whose requests the rule sees; `None` for every route.
-    pub fn route(&self) -> Option<Route> {
+    /// Which requests the rule sees.
+    pub fn route(&self) -> RouteFilter {
         self.route
     }
 
@@ -185,7 +186,7 @@ impl FaultRule {
                 .as_deref()
                 .is_none_or(|wanted| Some(wanted) == actual)
         };
-        self.route.is_none_or(|only| only == route) && same(&self.org, org) && same(&self.app, app)
+        self.route.covers(route) && same(&self.org, org) && same(&self.app, app)
     }
 }
 
@@ -245,8 +246,8 @@ impl fmt::Display for FaultRule {
     /// The canonical spelling, which parses back to the same rule.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "when={},what={}", self.when, self.what)?;
-        if let Some(route) = self.route {
-            write!(f, ",route={}", route.name())?;
+        if self.route != RouteFilter::Api {
+            write!(f, ",route={}", self.route.name())?;
         }
         if let Some(org) = &self.org {
             write!(f, ",org={org}")?;
@@ -271,7 +272,7 @@ impl serde::Serialize for FaultRule {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("when", &self.when.to_string())?;
         map.serialize_entry("what", &self.what.to_string())?;
-        map.serialize_entry("route", self.route.map_or("all", Route::name))?;
+        map.serialize_entry("route", self.route.name())?;
         if let Some(org) = &self.org {
             map.serialize_entry("org", org)?;
         }

@@ -281,6 +281,26 @@ mod tests {
     }
 
     #[test]
+    fn by_default_a_rule_sees_the_faked_api_and_not_the_mocks_own_endpoints() {
+        let mut set = FaultSet::new(1, vec![rule("when=nth:2,what=reset")]);
+        let mut decide = |route| {
+            set.decide(route, None, None, now(), None)
+                .map(|f| f.record.id)
+        };
+        assert_eq!(decide(Route::Token), None);
+        assert_eq!(decide(Route::Admin), None);
+        assert_eq!(decide(Route::Query), None);
+        assert_eq!(
+            decide(Route::Publish),
+            Some(Some(1)),
+            "the second API request"
+        );
+        let mut all = FaultSet::new(1, vec![rule("when=nth:2,what=reset,route=all")]);
+        assert_eq!(all.decide(Route::Token, None, None, now(), None), None);
+        assert!(all.decide(Route::Admin, None, None, now(), None).is_some());
+    }
+
+    #[test]
     fn probabilities_repeat_with_the_seed() {
         let run = |seed| {
             pattern(

@@ -11,7 +11,7 @@ use super::values::{
     ACTIONS, TRIGGERS, check_action, check_trigger, invalid, parse_action, parse_route,
     parse_trigger, positive,
 };
-use crate::domain::route::Route;
+use crate::domain::route::{Route, RouteFilter};
 
 const KEYS: &str = "when, what, route, org, app, times and retry_after";
 fn error(kind: Kind, message: impl Into<String>) -> FaultRuleError {
@@ -23,8 +23,7 @@ fn error(kind: Kind, message: impl Into<String>) -> FaultRuleError {
 struct Draft {
     when: Option<Trigger>,
     what: Option<Action>,
-    /// `Some(None)`: `route=all` given.
-    route: Option<Option<Route>>,
+    route: Option<RouteFilter>,
     org: Option<String>,
     app: Option<String>,
     times: Option<u64>,
@@ -44,9 +43,9 @@ impl Draft {
         Draft {
             when: Some(rule.when),
             what: Some(rule.what),
-            // An implied route is not a given one: adding org/app to an all-routes rule
-            // narrows it to queries instead of contradicting it.
-            route: rule.route.map(Some),
+            // The default is not a given route: adding org/app to an API-wide rule narrows it
+            // to queries instead of contradicting it.
+            route: (rule.route != RouteFilter::Api).then_some(rule.route),
             org: rule.org.clone(),
             app: rule.app.clone(),
             times: rule.times,
@@ -143,13 +142,16 @@ impl Draft {
             None
         };
         let route = match (self.route, narrowing) {
-            (None, Some(_)) => Some(Route::Query),
-            (None, None) => None,
+            (None, Some(_)) => RouteFilter::Only(Route::Query),
+            (None, None) => RouteFilter::Api,
             (Some(route), Some((what, routes, any_page_route))) => {
-                let fits = |route: Route| {
-                    route == Route::Query || (any_page_route && route.serves_pages())
+                let fits = match route {
+                    RouteFilter::Only(only) => {
+                        only == Route::Query || (any_page_route && only.serves_pages())
+                    }
+                    RouteFilter::Api | RouteFilter::All => false,
                 };
-                if !route.is_some_and(fits) {
+                if !fits {
                     return Err(error(
                         Kind::Conflict,
                         format!("{what} applies to {routes} only"),
@@ -233,7 +235,8 @@ impl TryFrom<String> for FaultRule {
 }
 
 impl FaultRule {
-    /// A rule firing `when` with `what`, on every route (page actions: on queries), checked.
+    /// A rule firing `when` with `what` on the faked API's endpoints (page actions: on
+    /// queries), checked.
     pub fn new(when: Trigger, what: Action) -> Result<FaultRule, FaultRuleError> {
         Draft {
             when: Some(when),
@@ -243,9 +246,10 @@ impl FaultRule {
         .finish(Form::Rule)
     }
 
-    /// The rule, seeing only requests to `route`.
-    pub fn with_route(self, route: Route) -> Result<FaultRule, FaultRuleError> {
-        self.changed(|draft| draft.route = Some(Some(route)))
+    /// The rule, seeing only requests to `route` (a [`Route`], or a [`RouteFilter`]).
+    pub fn with_route(self, route: impl Into<RouteFilter>) -> Result<FaultRule, FaultRuleError> {
+        let route = route.into();
+        self.changed(|draft| draft.route = Some(route))
     }
 
     /// The rule, seeing only queries for `org`.

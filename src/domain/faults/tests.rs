@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{Action, FaultRule, Trigger};
-use crate::domain::route::Route;
+use crate::domain::route::{Route, RouteFilter};
 
 fn parse(text: &str) -> Result<FaultRule, String> {
     text.parse::<FaultRule>().map_err(|e| e.to_string())
@@ -21,6 +21,7 @@ fn every_trigger_and_action_round_trips_through_its_spelling() {
         "when=probability:0.25,what=reset",
         "when=window:2026-01-01T00:00:00Z..2026-01-02T12:30:00Z,what=close_after_headers",
         "when=always,what=truncate:10,route=publish",
+        "when=always,what=status:503,route=all",
         "when=always,what=malformed,route=admin,times=1",
         "when=always,what=slow_body:2s,route=token",
         "when=nth:2,what=drop_next,route=query",
@@ -45,15 +46,18 @@ fn keys_come_in_any_order_with_spaces() {
 fn page_actions_and_org_filters_imply_the_query_route() {
     assert_eq!(
         parse("when=always,what=drop_next").unwrap().route(),
-        Some(Route::Query)
+        RouteFilter::Only(Route::Query)
     );
     assert_eq!(
         parse("when=always,what=status:503,org=ttd")
             .unwrap()
             .route(),
-        Some(Route::Query)
+        RouteFilter::Only(Route::Query)
     );
-    assert_eq!(parse("when=always,what=status:503").unwrap().route(), None);
+    assert_eq!(
+        parse("when=always,what=status:503").unwrap().route(),
+        RouteFilter::Api
+    );
     assert!(parse("when=always,what=empty_page,route=publish").is_err());
     assert!(parse("when=always,what=reset,app=x,route=token").is_err());
 }
@@ -119,7 +123,7 @@ fn the_json_form_takes_numbers_strings_and_the_spelling() {
     let spelled = Value::String("when=nth:3,what=status:503,retry_after=2".into());
     assert_eq!(FaultRule::from_json(&spelled).unwrap(), rule);
     let listed = serde_json::json!({"id": 4, "rule": "when=nth:3,what=status:503,retry_after=2",
-        "when": "nth:3", "what": "status:503", "route": "all", "org": null,
+        "when": "nth:3", "what": "status:503", "route": "api", "org": null,
         "retry_after": 2, "matched": 9, "fired": 1});
     assert_eq!(FaultRule::from_json(&listed).unwrap(), rule);
     let only_spelling = serde_json::json!({"rule": "when=nth:3,what=status:503,retry_after=2"});
@@ -171,7 +175,7 @@ fn typed_constructors_refuse_what_the_spelling_refuses() {
         FaultRuleErrorKind::InvalidValue
     );
     let page = FaultRule::new(Trigger::Always, Action::DropNext).unwrap();
-    assert_eq!(page.route(), Some(Route::Query));
+    assert_eq!(page.route(), RouteFilter::Only(Route::Query));
     assert_eq!(
         page.with_route(Route::Publish).unwrap_err().kind(),
         FaultRuleErrorKind::Conflict
@@ -185,7 +189,11 @@ fn typed_constructors_build_the_rule_the_spelling_reads() {
         .and_then(|rule| rule.with_times(3))
         .and_then(|rule| rule.with_retry_after(1))
         .unwrap();
-    assert_eq!(typed.route(), Some(Route::Query), "org narrows to queries");
+    assert_eq!(
+        typed.route(),
+        RouteFilter::Only(Route::Query),
+        "org narrows to queries"
+    );
     assert_eq!(
         typed.to_string(),
         "when=every:2,what=status:503,route=query,org=ttd,times=3,retry_after=1"
@@ -196,10 +204,10 @@ fn typed_constructors_build_the_rule_the_spelling_reads() {
         typed
     );
     let everywhere = FaultRule::new(Trigger::Always, Action::Reset).unwrap();
-    assert_eq!(everywhere.route(), None);
+    assert_eq!(everywhere.route(), RouteFilter::Api);
     assert_eq!(
-        everywhere.with_route(Route::Token).unwrap().route(),
-        Some(Route::Token)
+        everywhere.clone().with_route(Route::Token).unwrap().route(),
+        RouteFilter::Only(Route::Token)
     );
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::rule::{Action, FaultRuleError, FaultRuleErrorKind, Trigger};
-use crate::domain::route::Route;
+use crate::domain::route::{Route, RouteFilter};
 use crate::domain::units::parse_duration;
 
 pub(super) const TRIGGERS: &str =
@@ -25,13 +25,10 @@ pub(super) fn positive(what: &str, text: &str) -> Result<u64, FaultRuleError> {
     }
 }
 
-pub(super) fn parse_route(name: &str) -> Result<Option<Route>, FaultRuleError> {
-    if name == "all" {
-        return Ok(None);
-    }
-    Route::for_fault_rule(name).map(Some).ok_or_else(|| {
+pub(super) fn parse_route(name: &str) -> Result<RouteFilter, FaultRuleError> {
+    RouteFilter::named(name).ok_or_else(|| {
         invalid(format!(
-            "unknown route {name:?}: expected all, {}",
+            "unknown route {name:?}: expected api, all, {}",
             Route::fault_rule_names()
         ))
     })

@@ -22,7 +22,7 @@ pub enum Environment {
 
 impl Environment {
     /// The base URL of `org`'s apps in this environment.
-    pub fn apps_host(self, org: &str) -> String {
+    pub(crate) fn apps_host(self, org: &str) -> String {
         match self {
             Environment::Tt02 => format!("https://{org}.apps.tt02.altinn.no"),
             Environment::At22 => format!("https://{org}.apps.at22.altinn.cloud"),
@@ -114,7 +114,7 @@ impl Default for GeneratorOptions {
 
 impl GeneratorOptions {
     /// The `(org, app)` pairs events come from.
-    pub fn app_list(&self) -> Vec<(String, String)> {
+    pub(crate) fn app_list(&self) -> Vec<(String, String)> {
         if !self.apps.is_empty() {
             return self.apps.clone();
         }
@@ -135,7 +135,7 @@ impl GeneratorOptions {
     }
 
     /// Refuses options that cannot make events.
-    pub fn check(&self) -> Result<(), GeneratorError> {
+    pub(crate) fn check(&self) -> Result<(), GeneratorError> {
         if self.apps.is_empty() && self.apps_per_org > MAX_APPS_PER_ORG {
             return Err(GeneratorError::TooManyAppsPerOrg {
                 apps_per_org: self.apps_per_org,
@@ -167,7 +167,7 @@ impl GeneratorOptions {
 
     /// [`GeneratorOptions::check`] for `count` events: also that their times stay within what
     /// production can hold.
-    pub fn check_for(&self, count: usize) -> Result<(), GeneratorError> {
+    pub(crate) fn check_for(&self, count: usize) -> Result<(), GeneratorError> {
         self.check()?;
         if count > MAX_EVENTS {
             return Err(GeneratorError::TooManyEvents { count });

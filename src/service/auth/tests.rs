@@ -29,7 +29,9 @@ fn ttd() -> Result<Caller, Unauthenticated> {
 }
 
 fn signed_with(key: &EncodingKey, alg: Algorithm) -> String {
-    let claims = TokenRequest::service_owner("ttd").claims().unwrap();
+    let claims = TokenRequest::service_owner("ttd")
+        .claims(chrono::Utc::now().timestamp())
+        .unwrap();
     jsonwebtoken::encode(&Header::new(alg), &claims, key).unwrap()
 }
 
@@ -151,12 +153,16 @@ fn a_remembered_signature_still_expires() {
 fn strict_requires_exp_even_from_a_trusted_key() {
     let auth = authenticator(AuthMode::Strict);
     let key = EncodingKey::from_rsa_pem(TEST_SIGNING_KEY_PEM.as_bytes()).unwrap();
-    let mut claims = TokenRequest::service_owner("ttd").claims().unwrap();
+    let mut claims = TokenRequest::service_owner("ttd")
+        .claims(chrono::Utc::now().timestamp())
+        .unwrap();
     claims.remove("exp");
     let token = jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key).unwrap();
     assert_eq!(auth.authenticate(bearer(&token)), Err(Unauthenticated));
     let future_nbf = {
-        let mut claims = TokenRequest::service_owner("ttd").claims().unwrap();
+        let mut claims = TokenRequest::service_owner("ttd")
+            .claims(chrono::Utc::now().timestamp())
+            .unwrap();
         claims.insert("nbf".into(), serde_json::json!(i64::MAX / 2));
         jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key).unwrap()
     };
