@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use super::MockService;
 use crate::domain::auth::{Caller, Principal};
 use crate::domain::event::{
-    GenericPublishError, Handled, ReadAccess, can_register, check_generic, handle_registration,
-    shift,
+    GenericPublishError, Handled, ReadAccess, StructuredAttributes, can_register, check_generic,
+    handle_registration, shift,
 };
 use crate::domain::query::{BoundQuery, EventQuery, GenericQuery, PartyReader, QueryError};
 use crate::domain::store::{EventStore, PartyIdentifier, StoredEvent};
@@ -72,7 +72,7 @@ impl MockService {
     /// production's handler stores it (or, where that handler throws, acknowledged and lost).
     pub(crate) fn publish_generic(
         &self,
-        attributes: crate::domain::event::StructuredAttributes,
+        attributes: StructuredAttributes,
         caller: &Caller,
     ) -> Result<(), GenericPublishError> {
         check_generic(&attributes).map_err(GenericPublishError::Invalid)?;
