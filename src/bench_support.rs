@@ -5,9 +5,12 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use crate::domain::event::Event;
+use crate::domain::auth::{Access, Principal};
+use crate::domain::event::{Event, ReadAccess};
 use crate::domain::generate::{FixtureFormat, GeneratorError, GeneratorOptions, generate_to};
-use crate::domain::query::{EventQuery, QueryParams, bind, render_page};
+use crate::domain::query::{
+    EventQuery, GenericQuery, PartyReader, QueryParams, bind, bind_generic, render_page,
+};
 use crate::domain::store::{EventStore, Registration};
 
 /// A store filled once, queried many times.
@@ -41,8 +44,54 @@ impl QueryBench {
         let params = QueryParams::parse(raw_query);
         let bound = bind(&params, &[]).expect("binds");
         let query = EventQuery::plan(org, app, &bound, &self.store).expect("plans");
-        let page = query.run(&self.store, org, Some(Utc::now())).expect("runs");
+        let page = query
+            .run(&self.store, Some(Utc::now()), |stored| {
+                matches!(stored.event.read_access(), ReadAccess::Org(owner) if owner == org)
+            })
+            .expect("runs");
         render_page(&page).len()
+    }
+
+    /// Answers `raw_query` of `GET /events/api/v1/app/party` as a person acting as party
+    /// `caller_party` (binding, rules, selection, the stand-in filter, rendering); the page's
+    /// length in bytes. Panics on a query that production would refuse.
+    pub fn answer_party(&self, raw_query: &str, caller_party: u32) -> usize {
+        let params = QueryParams::parse(raw_query);
+        let bound = bind(&params, &[]).expect("binds");
+        let query = EventQuery::plan_for_party(&bound, &self.store).expect("plans");
+        let caller = Principal {
+            party_id: Some(caller_party),
+            ..Principal::default()
+        };
+        let access = Access::default();
+        let reader = PartyReader {
+            caller: &caller,
+            own_party: caller.party_id,
+            access: &access,
+        };
+        let page = query
+            .run(&self.store, Some(Utc::now()), |stored| {
+                reader.permits(stored)
+            })
+            .expect("runs");
+        render_page(&page).len()
+    }
+
+    /// Answers `raw_query` of `GET /events/api/v1/events`, with an `Altinn-AlternativeSubject`
+    /// header if given, every event permitted, the per-event visibility lag at now; the page's
+    /// length in bytes. Panics on a query that production would refuse.
+    pub fn answer_generic(&self, raw_query: &str, alternative_subject: Option<&str>) -> usize {
+        let params = QueryParams::parse(raw_query);
+        let header: Vec<&str> = alternative_subject.into_iter().collect();
+        let bound = bind_generic(&params, &header).expect("binds");
+        let query = GenericQuery::plan(&bound).expect("plans");
+        let page = query.run(&self.store, Some(Utc::now()), |_| true);
+        render_page(&page).len()
+    }
+
+    /// The event stored at `index` (from 0), to pick real ids, subjects and sources from.
+    pub fn event_at(&self, index: usize) -> Option<&Event> {
+        self.store.events().get(index).map(|stored| &*stored.event)
     }
 
     /// Appends `events` registered now; how many were new.

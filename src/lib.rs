@@ -1,7 +1,9 @@
 //! An in-memory fake of Altinn Events for the people who build its consumers: the app owners'
-//! query API `GET /events/api/v1/app/{org}/{app}`, publishing, and webhook subscriptions with
-//! production's handshake and retries on the server clock, faithful to production down to its
-//! quirks, with fault injection, synthetic data and a live feed.
+//! query API `GET /events/api/v1/app/{org}/{app}`, the parties' `GET /events/api/v1/app/party`,
+//! the generic events API (`GET` and `POST /events/api/v1/events`), app publishing, and
+//! webhook subscriptions with production's handshake and retries on the server clock —
+//! faithful to production down to its quirks, with fault injection, synthetic data and a live
+//! feed.
 //!
 //! Start a [`MockServer`] in a test, point your client at it, make it fail on purpose, and
 //! look at what your client did (the README's example):
@@ -40,7 +42,8 @@
 //!   [`MockServer`] and its builder, the only way any server starts) and `cli` (flags → the
 //!   builder).
 //! * **The core**, `service`: one `MockService` per server owns all mutable state (events,
-//!   clock, journal, fault rules, live feed, subscriptions, deliveries) behind private fields, and offers verbs
+//!   clock, journal, fault rules, live feed, grants, subscriptions, deliveries) behind private
+//!   fields, and offers verbs
 //!   (`publish`, `clear_events`, `reset`, `add_fault`, `record`, `advance_clock`, …) that keep
 //!   every invariant in one place.
 //! * **The domain**, `domain`: production's rules as pure code — events, queries, the store,
@@ -64,7 +67,7 @@ mod http;
 mod mock_server;
 mod service;
 
-pub use domain::auth::AuthMode;
+pub use domain::auth::{AuthMode, Grant, GrantError, ResourceAccess};
 pub use domain::event::{AppEventRequest, Event, EventError, InvalidEvent, PublishRejection};
 pub use domain::faults::{
     Action, FaultRecord, FaultRule, FaultRuleError, FaultRuleErrorKind, FaultStatus, Trigger,
@@ -102,4 +105,8 @@ mod docs_examples {
     struct FaultInjection;
     #[doc = include_str!("../docs/webhooks.md")]
     struct Webhooks;
+    #[doc = include_str!("../docs/party-events-api.md")]
+    struct PartyEvents;
+    #[doc = include_str!("../docs/generic-events-api.md")]
+    struct GenericEvents;
 }

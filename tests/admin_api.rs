@@ -91,7 +91,7 @@ async fn a_bad_event_stores_nothing_and_is_named() {
     let bad = cloud_event("y")
         .app("ttd", "admin-app")
         .party(1)
-        .without("time")
+        .without("id")
         .build();
     let answer = post(
         &server,
@@ -107,7 +107,7 @@ async fn a_bad_event_stores_nothing_and_is_named() {
     );
     let detail = answer.json()["detail"].as_str().unwrap().to_owned();
     assert!(
-        detail.starts_with("event 1: required attribute `time` is missing"),
+        detail.starts_with("event 1: required attribute `id` is missing"),
         "{detail}"
     );
     assert!(admin_app_ids(&server).await.is_empty());

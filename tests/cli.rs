@@ -86,6 +86,49 @@ async fn flags_also_come_from_environment_variables() {
 }
 
 #[tokio::test]
+async fn grants_and_resource_access_come_from_flags_and_environment_variables() {
+    let server = launch(
+        &[
+            "--port",
+            "0",
+            "--grant",
+            "user:1337 read party:50001",
+            "--resource-access",
+            "grants",
+        ],
+        &[(
+            "ALTINN_EVENTS_MOCK_GRANT",
+            "org:ttd subscribe urn:altinn:resource:x;orgno:991825827 publish urn:altinn:resource:x",
+        )],
+    )
+    .await;
+    let (status, body) = get(&format!("{}/_mock/grants", server.url), None).await;
+    assert_eq!(status, 200);
+    let listing: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(listing["resourceAccess"], "grants");
+    assert_eq!(
+        listing["grants"],
+        serde_json::json!(["user:1337 read party:50001"]),
+        "a flag replaces its environment variable, as clap does"
+    );
+    let from_env = launch(
+        &["--port", "0"],
+        &[(
+            "ALTINN_EVENTS_MOCK_GRANT",
+            "org:ttd subscribe urn:altinn:resource:x;orgno:991825827 publish urn:altinn:resource:x",
+        )],
+    )
+    .await;
+    let (_, body) = get(&format!("{}/_mock/grants", from_env.url), None).await;
+    let listing: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(listing["grants"].as_array().unwrap().len(), 2, "{body}");
+    assert_eq!(listing["resourceAccess"], "open");
+    let (code, stderr) = failing_start(&["--port", "0", "--grant", "user:1 see party:2"]).await;
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown action"), "{stderr}");
+}
+
+#[tokio::test]
 async fn a_folder_of_fixtures_loads_in_name_order() {
     let server = launch(
         &[
@@ -136,12 +179,12 @@ async fn an_event_without_time_names_its_line() {
         "--port",
         "0",
         "--fixtures",
-        "fixtures/test/broken/no-time.ndjson",
+        "fixtures/test/broken/no-id.ndjson",
     ])
     .await;
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("no-time.ndjson, line 2: required attribute `time` is missing"),
+        stderr.contains("no-id.ndjson, line 2: required attribute `id` is missing"),
         "{stderr}"
     );
 }

@@ -260,14 +260,14 @@ async fn the_builder_takes_fixtures_parties_auth_keys_and_base_url() {
 #[tokio::test]
 async fn a_bad_start_says_why() {
     let error = MockServer::builder()
-        .fixture("fixtures/test/broken/no-time.ndjson")
+        .fixture("fixtures/test/broken/no-id.ndjson")
         .try_start()
         .await
         .unwrap_err();
     assert!(
         error
             .to_string()
-            .contains("required attribute `time` is missing"),
+            .contains("required attribute `id` is missing"),
         "{error}"
     );
     let error = MockServer::builder()

@@ -485,3 +485,36 @@ async fn an_organisation_may_subscribe_to_its_own_party() {
     .await;
     assert_eq!(refused.status, 403, "system users need a grant");
 }
+
+#[tokio::test]
+async fn the_grants_every_stand_in_shares_decide_subscriptions_too() {
+    const GUID: &str = "f5e4b0a4-3c3e-4e8b-9a61-0d0b8c6b1e2f";
+    let server = start_with(
+        MockServer::builder()
+            .subscription_validation(SubscriptionValidation::Manual)
+            .parties([Party::organisation(50100, "950474084")])
+            .grant(format!("systemuser:{GUID} read party:50100 app:ttd/apps-test").as_str())
+            .resource_access(altinn_events_mock::ResourceAccess::Grants)
+            .grant("org:ttd subscribe urn:altinn:resource:ttd-granted"),
+    )
+    .await;
+    let system_user = server
+        .token(&format!("systemUserId={GUID}&orgNumber=950474084"))
+        .await;
+    let party = |subject: &str| {
+        json!({"endPoint": hook(), "sourceFilter": SOURCE, "subjectFilter": subject}).to_string()
+    };
+    let granted = post(&server, &system_user, &party("/party/50100")).await;
+    assert_eq!(granted.status, 201, "{}", granted.body);
+    let other_party = post(&server, &system_user, &party("/party/50101")).await;
+    assert_eq!(other_party.status, 403, "the grant names one party");
+
+    // With --resource-access grants, a generic resource needs a `subscribe` grant.
+    let owner = server.token("org=ttd&scope=altinn:events.subscribe").await;
+    let generic =
+        |resource: &str| json!({"endPoint": hook(), "resourceFilter": resource}).to_string();
+    let answer = post(&server, &owner, &generic("urn:altinn:resource:ttd-granted")).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let answer = post(&server, &owner, &generic("urn:altinn:resource:ttd-other")).await;
+    assert_eq!(answer.status, 403, "{}", answer.body);
+}

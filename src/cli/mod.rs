@@ -12,8 +12,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// An in-memory fake of the Altinn Events query API for app owners
-/// (GET /events/api/v1/app/{org}/{app}), faithful to production down to its quirks.
+/// An in-memory fake of Altinn Events (GET /events/api/v1/app/{org}/{app}, GET
+/// /events/api/v1/app/party, GET and POST /events/api/v1/events, POST /events/api/v1/app),
+/// faithful to production down to its quirks.
 #[derive(Debug, Parser)]
 #[command(
     name = "altinn-events-mock",

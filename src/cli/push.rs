@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::domain::push::authorize::{Grant, SubscriptionAuthz};
+use crate::domain::push::authorize::SubscriptionAuthz;
 use crate::domain::push::checks::WebhookHttp;
 use crate::domain::push::schedule::RetryPlan;
 use crate::domain::units::parse_duration;
@@ -21,20 +21,10 @@ pub(super) struct PushArgs {
     #[arg(long, env = "ALTINN_EVENTS_MOCK_SUBSCRIPTION_VALIDATION", default_value = "webhook", value_parser = ["webhook", "auto", "manual"])]
     subscription_validation: String,
 
-    /// Who may subscribe and receive: rules (the documented stand-ins), strict (generic
-    /// resources only through grants) or permit-all.
-    #[arg(long, env = "ALTINN_EVENTS_MOCK_SUBSCRIPTION_AUTHZ", default_value = "rules", value_parser = ["rules", "strict", "permit-all"])]
+    /// Who may subscribe and receive: rules (the documented stand-ins, with --grant and
+    /// --resource-access) or permit-all (to test transport only).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_SUBSCRIPTION_AUTHZ", default_value = "rules", value_parser = ["rules", "permit-all"])]
     subscription_authz: String,
-
-    /// A JSON file of grants for the authorization stand-in, e.g.
-    /// [{"consumer": "/user/1337", "subject": "/party/50001"}]. Repeatable.
-    #[arg(
-        long = "grants",
-        env = "ALTINN_EVENTS_MOCK_GRANTS",
-        value_name = "FILE.json",
-        value_delimiter = ','
-    )]
-    grant_files: Vec<PathBuf>,
 
     /// A JSON file of subscriptions standing from the start, each as POST /_mock/subscriptions
     /// takes it (with "consumer"). Repeatable.
@@ -103,9 +93,6 @@ impl PushArgs {
             .subscription_cache(self.subscription_cache)
             .apps_domains(self.apps_domains)
             .retry_plans(self.webhook_retries, self.validation_retries);
-        for path in &self.grant_files {
-            builder = builder.grants(read_json::<Vec<Grant>>(path, "--grants")?);
-        }
         for path in &self.subscription_files {
             for subscription in read_json::<Vec<serde_json::Value>>(path, "--subscriptions")? {
                 builder = builder.subscription(subscription);

@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 
 use super::generate::GeneratorArgs;
 use super::push::PushArgs;
-use crate::domain::auth::AuthMode;
+use crate::domain::auth::{AuthMode, Grant};
 use crate::domain::faults::FaultRule;
 use crate::domain::units::{Rate, parse_byte_size, parse_duration};
 use crate::http::GRACE_PERIOD;
@@ -101,6 +101,23 @@ pub(super) struct ServeArgs {
     )]
     fault_files: Vec<PathBuf>,
 
+    /// A permission production's policy engine would give, e.g. 'user:1337 read party:50001',
+    /// 'org:ttd subscribe urn:altinn:resource:x', 'orgno:991825827 publish urn:altinn:resource:x'
+    /// (docs/party-events-api.md, docs/generic-events-api.md). Repeatable; the environment
+    /// variable takes a ;-separated list.
+    #[arg(
+        long = "grant",
+        env = "ALTINN_EVENTS_MOCK_GRANT",
+        value_name = "GRANT",
+        value_delimiter = ';'
+    )]
+    grants: Vec<Grant>,
+
+    /// Whether subscribing to and publishing on a resource (GET/POST /events/api/v1/events)
+    /// needs a --grant: open (everyone may) or grants.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_RESOURCE_ACCESS", default_value = "open", value_parser = ["open", "grants"])]
+    resource_access: String,
+
     #[command(flatten)]
     pub(super) generator: GeneratorArgs,
 
@@ -148,6 +165,7 @@ impl ServeArgs {
             .admin_api(!self.no_admin)
             .max_body(self.max_body)
             .journal_cap(self.journal_cap)
+            .resource_access(self.resource_access.parse().unwrap_or_default())
             .generator(self.generator.options());
         if self.fixtures.is_empty() {
             builder = builder.demo_data();
@@ -175,6 +193,9 @@ impl ServeArgs {
         }
         for rule in self.faults {
             builder = builder.fault(rule);
+        }
+        for grant in self.grants {
+            builder = builder.grant(grant);
         }
         for path in &self.fault_files {
             for rule in read_fault_file(path)? {

@@ -10,12 +10,13 @@ use crate::domain::auth::TokenRequest;
 #[derive(Debug, Clone, Args)]
 pub(super) struct TokenArgs {
     /// Service-owner token for this org (claim urn:altinn:org).
-    #[arg(long, env = "ALTINN_EVENTS_MOCK_ORG", conflicts_with_all = ["user_id", "app"], required_unless_present_any = ["user_id", "app"])]
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_ORG", conflicts_with_all = ["user_id", "app"], required_unless_present_any = ["user_id", "app", "org_number"])]
     org: Option<String>,
     /// PlatformAccessToken for app ORG/APP, as an app sends it when it publishes.
     #[arg(long, env = "ALTINN_EVENTS_MOCK_APP", conflicts_with = "user_id")]
     app: Option<String>,
-    /// The org's organisation number (default: a valid one; 991825827 for ttd).
+    /// The org's organisation number (default: a valid one; 991825827 for ttd); alone, a token
+    /// of an organisation that is no service owner (no urn:altinn:org).
     #[arg(long, env = "ALTINN_EVENTS_MOCK_ORG_NUMBER")]
     org_number: Option<String>,
     /// Person token for this user id (no org claim).

@@ -12,6 +12,13 @@ pub enum Route {
     Query,
     /// `POST /events/api/v1/app`.
     Publish,
+    /// `GET /events/api/v1/app/party`.
+    Party,
+    /// `GET /events/api/v1/events`.
+    Generic,
+    /// `POST /events/api/v1/events`.
+    #[serde(rename = "generic_publish")]
+    GenericPublish,
     /// `/events/api/v1/subscriptions` and `/events/api/v1/subscriptions/{id}`.
     Subscriptions,
     /// `/_mock/token`.
@@ -22,12 +29,27 @@ pub enum Route {
     Unknown,
 }
 
+/// The routes a fault rule's `route=` may name, in the order the docs list them.
+const FAULT_ROUTES: [Route; 8] = [
+    Route::Query,
+    Route::Party,
+    Route::Generic,
+    Route::Publish,
+    Route::GenericPublish,
+    Route::Subscriptions,
+    Route::Admin,
+    Route::Token,
+];
+
 impl Route {
-    /// The name the journal and the fault spelling use: `query`, `publish`, `token`, …
+    /// The name the journal and the fault spelling use: `query`, `publish`, `party`, …
     pub fn name(self) -> &'static str {
         match self {
             Route::Query => "query",
             Route::Publish => "publish",
+            Route::Party => "party",
+            Route::Generic => "generic",
+            Route::GenericPublish => "generic_publish",
             Route::Subscriptions => "subscriptions",
             Route::Token => "token",
             Route::Admin => "admin",
@@ -43,14 +65,19 @@ impl Route {
 
     /// The route a fault rule's `route=` names (`unknown` is not one a rule can select).
     pub(crate) fn for_fault_rule(name: &str) -> Option<Route> {
-        Some(match name {
-            "query" => Route::Query,
-            "publish" => Route::Publish,
-            "subscriptions" => Route::Subscriptions,
-            "token" => Route::Token,
-            "admin" => Route::Admin,
-            _ => return None,
-        })
+        FAULT_ROUTES.into_iter().find(|route| route.name() == name)
+    }
+
+    /// `query, party, …`: the names a fault rule's `route=` takes, for messages.
+    pub(crate) fn fault_rule_names() -> String {
+        FAULT_ROUTES.map(Route::name).join(", ")
+    }
+
+    /// The endpoints that answer a page of events with a `next` link: what the page fault
+    /// actions (`drop_next`, `stale_next`, `empty_page`) change, and what
+    /// `MockServer::wait_for_requests` counts.
+    pub(crate) fn serves_pages(self) -> bool {
+        matches!(self, Route::Query | Route::Party | Route::Generic)
     }
 }
 
@@ -99,5 +126,21 @@ impl RouteFilter {
 impl From<Route> for RouteFilter {
     fn from(route: Route) -> RouteFilter {
         RouteFilter::Only(route)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_route_reads_back_from_its_name() {
+        for route in FAULT_ROUTES {
+            assert_eq!(Route::for_fault_rule(route.name()), Some(route));
+            let json = serde_json::to_value(route).unwrap();
+            assert_eq!(json, route.name(), "the journal spells it as the rules do");
+        }
+        assert_eq!(Route::for_fault_rule("unknown"), None);
+        assert_eq!(Route::for_fault_rule("events"), None);
     }
 }

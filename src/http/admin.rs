@@ -104,10 +104,10 @@ pub(super) async fn answer(
             AdminEndpoint::Subscriptions
             | AdminEndpoint::ValidateSubscription(_)
             | AdminEndpoint::Deliveries
-            | AdminEndpoint::RetryDelivery(_)
-            | AdminEndpoint::Grants,
+            | AdminEndpoint::RetryDelivery(_),
             _,
         ) => super::admin_push::answer(app, &endpoint, parts, body),
+        (AdminEndpoint::Grants, _) => super::admin_grants::answer(app, &parts.method, body),
         _ => Err(Problem::MethodNotAllowed {
             allow: endpoint.allowed(),
         }),

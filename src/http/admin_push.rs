@@ -1,7 +1,7 @@
-//! `/_mock/subscriptions`, `/_mock/deliveries` and `/_mock/grants`: seed, list and clear
+//! `/_mock/subscriptions` and `/_mock/deliveries`: seed, list and clear
 //! subscriptions (all consumers), validate one by hand, read the delivery journal (one entry
 //! per attempt, newest first, `?state=` to filter: `dead-lettered` is the dead-letter queue),
-//! re-queue a dead letter, and the authorization stand-in's grants.
+//! re-queue a dead letter.
 
 use bytes::Bytes;
 use hyper::http::request::Parts;
@@ -11,7 +11,6 @@ use serde_json::Value;
 use super::App;
 use super::problem::{HttpResponse, Problem, empty, json_response, with_body};
 use super::router::AdminEndpoint;
-use crate::domain::push::authorize::Grant;
 use crate::domain::push::subscription::StoredSubscription;
 use crate::service::DeliveryState;
 
@@ -60,21 +59,6 @@ pub(super) fn answer(
                 )));
             }
             Ok(empty(StatusCode::ACCEPTED))
-        }
-        (AdminEndpoint::Grants, &Method::GET) => {
-            Ok(json_response(StatusCode::OK, &service.grants()))
-        }
-        (AdminEndpoint::Grants, &Method::POST) => {
-            let grants = one_or_many::<Grant>(
-                body,
-                r#"{"consumer": "/user/1337", "subject": "/party/50001"}"#,
-            )?;
-            service.add_grants(grants);
-            Ok(json_response(StatusCode::OK, &service.grants()))
-        }
-        (AdminEndpoint::Grants, &Method::DELETE) => {
-            service.clear_grants();
-            Ok(empty(StatusCode::NO_CONTENT))
         }
         _ => Err(Problem::MethodNotAllowed {
             allow: endpoint.allowed(),
@@ -143,22 +127,4 @@ fn state_filter(query: &str) -> Result<Option<DeliveryState>, Problem> {
         })?);
     }
     Ok(state)
-}
-
-/// A JSON object or an array of them.
-fn one_or_many<T: serde::de::DeserializeOwned>(
-    body: &Bytes,
-    example: &str,
-) -> Result<Vec<T>, Problem> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| Problem::MockBadRequest(format!("the body is not JSON: {e}")))?;
-    let items = match value {
-        Value::Array(items) => items,
-        other => vec![other],
-    };
-    items
-        .into_iter()
-        .map(|item| serde_json::from_value(item))
-        .collect::<Result<Vec<T>, _>>()
-        .map_err(|e| Problem::MockBadRequest(format!("{e}; expected objects like {example}")))
 }

@@ -1,20 +1,18 @@
 //! `GET /events/api/v1/app/{org}/{app}`: parse, run production's checks in order, render.
+//! Its authentication, binding and `next` link serve the party's query too (same controller).
 
-use hyper::StatusCode;
-use hyper::header::HeaderValue;
+use hyper::HeaderMap;
 use hyper::http::request::Parts;
 
 use super::App;
 use super::credentials::token_from_headers;
 use super::media_type::content_type_is_json;
-use super::problem::{HttpResponse, Problem, with_body};
+use super::page::page_answer;
+use super::problem::{HttpResponse, Problem};
 use crate::domain::auth::Caller;
 use crate::domain::faults::PageFault;
-use crate::domain::query::{
-    self, QueryParams, is_valid_header_value, link_with, render_page, request_path,
-};
-
-const CLOUDEVENTS_JSON: &str = "application/cloudevents+json; charset=utf-8";
+use crate::domain::query::{self, BoundQuery, QueryParams, link_with, request_path};
+use crate::domain::store::StoredEvent;
 
 /// Answers one query for the events of app `org`/`app`; also says how many events the page
 /// holds. `page_fault` is a fault rule's `drop_next`, `stale_next` or `empty_page`.
@@ -24,17 +22,33 @@ pub(super) fn query(
     (org, name): (&str, &str),
     page_fault: Option<PageFault>,
 ) -> Result<(HttpResponse, usize), Problem> {
-    let headers = &parts.headers;
-    // A: authentication runs before anything else.
-    let caller = app
-        .service
+    let caller = authenticate(app, &parts.headers)?;
+    let (params, bound) = bind_request(parts)?;
+    // C: the action's first statement.
+    let caller_org = match caller {
+        Caller::Token(principal) => principal.org.ok_or(Problem::OnlyOrgs)?,
+        Caller::Anonymous => org.to_owned(),
+    };
+    // Rules 1–9, selection, the visibility lag and the authorization filter.
+    let page = app.service.app_events((org, name), &bound, &caller_org)?;
+    answer(app, parts, (&params, &bound), &page, page_fault)
+}
+
+/// A: authentication runs before anything else.
+pub(super) fn authenticate(app: &App, headers: &HeaderMap) -> Result<Caller, Problem> {
+    app.service
         .authenticate(token_from_headers(headers).as_deref())
-        .map_err(|_| Problem::Unauthenticated)?;
+        .map_err(|_| Problem::Unauthenticated)
+}
+
+/// The content type, then B: model binding of the query and the `person` header — what both
+/// app queries share.
+pub(super) fn bind_request(parts: &Parts) -> Result<(QueryParams, BoundQuery), Problem> {
+    let headers = &parts.headers;
     // [Consumes("application/json")] is a resource filter: after authorization, before binding.
     if !content_type_is_json(headers) {
         return Err(Problem::UnsupportedMediaType);
     }
-    // B: model binding.
     let params = QueryParams::parse(parts.uri.query().unwrap_or_default());
     // Kestrel has already refused header values that are not UTF-8 (see `kestrel`).
     let person: Vec<&str> = headers
@@ -43,44 +57,21 @@ pub(super) fn query(
         .filter_map(|value| std::str::from_utf8(value.as_bytes()).ok())
         .collect();
     let bound = query::bind(&params, &person).map_err(Problem::Validation)?;
-    // C: the action's first statement.
-    let caller_org = match caller {
-        Caller::Token { org: Some(org) } => org,
-        Caller::Token { org: None } => return Err(Problem::OnlyOrgs),
-        Caller::RouteOrg => org.to_owned(),
-    };
-    // Rules 1–9, selection, the visibility lag and the authorization filter.
-    let page = app.service.app_events((org, name), &bound, &caller_org)?;
-    // What production answers when its authorization filter removes every event of a page.
-    if page_fault == Some(PageFault::EmptyPage) {
-        return Ok((with_body(StatusCode::OK, CLOUDEVENTS_JSON, &b"[]"[..]), 0));
-    }
+    Ok((params, bound))
+}
 
-    let mut response = with_body(StatusCode::OK, CLOUDEVENTS_JSON, render_page(&page));
-    let next_after = match page_fault {
-        _ if page.is_empty() => None,
-        Some(PageFault::DropNext) => None,
-        // K events back from the last; K at least the page's length points where it began
-        // (the request's own `after`, or none for a traversal begun with `from`).
-        Some(PageFault::StaleNext(k)) => Some(match page.len().checked_sub(k.saturating_add(1)) {
-            Some(index) => Some(page[index].event.id()),
-            None => bound.after.as_deref(),
-        }),
-        _ => page.last().map(|last| Some(last.event.id())),
-    };
-    if let Some(after) = next_after {
-        let base = app.base_url(headers);
-        let link = link_with(&base, &request_path(parts.uri.path()), after, &params);
-        // Kestrel refuses a header value outside visible ASCII, and production answers 500.
-        let value = is_valid_header_value(&link)
-            .then(|| HeaderValue::from_str(&link).ok())
-            .flatten()
-            .ok_or_else(|| {
-                Problem::Unhandled(
-                    format!("the next link {link:?} cannot be a header value").into(),
-                )
-            })?;
-        response.headers_mut().insert("next", value);
-    }
-    Ok((response, page.len()))
+/// The page with production's `SetNextLink`, which both app queries share: the query string
+/// as sent (so the `person` header is never carried).
+pub(super) fn answer(
+    app: &App,
+    parts: &Parts,
+    (params, bound): (&QueryParams, &BoundQuery),
+    page: &[StoredEvent],
+    page_fault: Option<PageFault>,
+) -> Result<(HttpResponse, usize), Problem> {
+    let base = app.base_url(&parts.headers);
+    let path = request_path(parts.uri.path());
+    page_answer(page, bound.after.as_deref(), page_fault, |after| {
+        link_with(&base, &path, after, params)
+    })
 }

@@ -14,7 +14,6 @@ use super::response_body::{ResponseBody, Step};
 use super::router::Endpoint;
 use super::{App, HttpResponse, Problem};
 use crate::domain::faults::{FaultRule, Fired, Shaping};
-use crate::domain::route::Route;
 
 /// The header that faults the request carrying it.
 const FAULT_HEADER: &str = "x-mock-fault";
@@ -45,7 +44,7 @@ pub(super) fn decide(
                 .map_err(|_| Problem::BadFaultHeader("the value is not ASCII".into()))?;
             let rule = FaultRule::for_one_request(text)
                 .map_err(|error| Problem::BadFaultHeader(error.to_string()))?;
-            if rule.what().is_page_action() && route != Route::Query {
+            if rule.what().is_page_action() && !route.serves_pages() {
                 return Err(Problem::BadFaultHeader(format!(
                     "what={} changes a page of events: send it with a query",
                     rule.what()

@@ -1,13 +1,14 @@
 //! The HTTP face: hyper requests in, the core's verbs, responses out.
 //!
-//! Every endpoint is one face function (`app_events`, `publish`, `admin`, `admin_faults`,
-//! `admin_live`): it parses the request, calls a verb on the [`MockService`] or a pure domain
+//! Every endpoint is one face function (`app_events`, `party_events`, `generic_events`,
+//! `publish`, `generic_publish`, `admin`, `admin_faults`, `admin_live`): it parses the request, calls a verb on the [`MockService`] or a pure domain
 //! function, and returns a response or a [`Problem`], which `problem.rs` turns into bytes in
 //! one place. Around them: the router, fault shaping, Kestrel's refusals, the journal and
 //! one log line per request (`handle`), and the accept loop (`server.rs`).
 
 mod admin;
 mod admin_faults;
+mod admin_grants;
 mod admin_live;
 mod admin_push;
 mod app_events;
@@ -15,9 +16,13 @@ mod body;
 mod connection;
 mod credentials;
 mod fault_shaping;
+mod generic_events;
+mod generic_publish;
 mod kestrel;
 mod media_type;
 mod openapi;
+mod page;
+mod party_events;
 mod problem;
 mod publish;
 mod response_body;
@@ -125,7 +130,7 @@ async fn handle(app: Arc<App>, reset: &ResetSwitch, request: Request<Incoming>) 
     let received_at = app.service.now();
     let (parts, body) = request.into_parts();
     let trace = TraceContext::from_headers(&parts.headers);
-    let endpoint = Endpoint::of(parts.uri.path());
+    let endpoint = Endpoint::of(parts.uri.path()).for_method(&parts.method);
     let route = endpoint.route();
     let (answer, fired) = match fault_shaping::decide(&app, &endpoint, &parts, received_at) {
         Ok(fired) => {
@@ -143,12 +148,12 @@ async fn handle(app: Arc<App>, reset: &ResetSwitch, request: Request<Incoming>) 
     } else {
         response.status().as_u16()
     };
-    if fired.is_some()
+    let journaled = route.serves_pages()
         || matches!(
             route,
-            Route::Query | Route::Publish | Route::Subscriptions | Route::Unknown
-        )
-    {
+            Route::Publish | Route::GenericPublish | Route::Subscriptions | Route::Unknown
+        );
+    if fired.is_some() || journaled {
         app.service.record(RecordedRequest {
             received_at,
             method: parts.method.clone(),
@@ -252,6 +257,23 @@ async fn dispatch(
                 allow: "GET, DELETE",
             }),
         },
+        Endpoint::PartyEvents => {
+            require(&parts.method, Method::GET)?;
+            let (response, events) = party_events::query(app, parts, page_fault)?;
+            Ok((response, Some(events)))
+        }
+        Endpoint::GenericEvents => {
+            if parts.method != Method::GET {
+                return Err(Problem::MethodNotAllowed { allow: "GET, POST" });
+            }
+            let (response, events) = generic_events::query(app, parts, page_fault)?;
+            Ok((response, Some(events)))
+        }
+        Endpoint::GenericPublish => {
+            let caller = generic_publish::authorize(app, &parts.headers)?;
+            let body = body::read_limited(body, &parts.headers, app.settings.max_body).await?;
+            Ok((generic_publish::publish(app, &caller, &body)?, None))
+        }
         Endpoint::Admin(endpoint) => {
             admin::admit(app, &endpoint, parts)?;
             let body = if admin::wants_body(&endpoint, &parts.method) {

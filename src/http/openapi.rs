@@ -8,9 +8,17 @@ use serde_json::{Map, Value, json};
 
 /// The parts: `base.json` holds the document's frame and the shared schemas, each other part
 /// the paths and schemas of one face. A new face adds its part here.
-const PARTS: [(&str, &str); 6] = [
+const PARTS: [(&str, &str); 9] = [
     ("base.json", include_str!("openapi/base.json")),
     ("app-events.json", include_str!("openapi/app-events.json")),
+    (
+        "party-events.json",
+        include_str!("openapi/party-events.json"),
+    ),
+    (
+        "generic-events.json",
+        include_str!("openapi/generic-events.json"),
+    ),
     ("admin.json", include_str!("openapi/admin.json")),
     ("faults.json", include_str!("openapi/faults.json")),
     (
@@ -18,6 +26,7 @@ const PARTS: [(&str, &str); 6] = [
         include_str!("openapi/subscriptions.json"),
     ),
     ("push-admin.json", include_str!("openapi/push-admin.json")),
+    ("grants.json", include_str!("openapi/grants.json")),
 ];
 
 /// The document for a server reached at `base_url` (`http://127.0.0.1:5080`, or `--base-url`).
@@ -81,6 +90,11 @@ mod tests {
         assert_eq!(merged["openapi"], "3.1.0");
         assert!(merged["paths"]["/events/api/v1/app/{org}/{app}"].is_object());
         assert!(merged["paths"]["/_mock/faults/{id}"].is_object());
+        assert!(merged["paths"]["/events/api/v1/app/party"]["get"].is_object());
+        assert!(merged["paths"]["/events/api/v1/events"]["get"].is_object());
+        assert!(merged["paths"]["/events/api/v1/events"]["post"].is_object());
+        assert!(merged["paths"]["/_mock/grants"]["post"].is_object());
+        assert!(merged["components"]["schemas"]["PublishedCloudEvent"].is_object());
         assert!(merged["components"]["schemas"]["CloudEvent"].is_object());
         assert!(merged["components"]["schemas"]["FaultStatus"].is_object());
         assert!(merged["paths"]["/events/api/v1/subscriptions/{id}"].is_object());

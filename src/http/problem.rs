@@ -1,9 +1,11 @@
 //! Every error answer the server gives, and the one place that turns it into a response.
 //!
 //! The bodies, statuses and content types are production's (spec §2), down to its quirks: the
-//! endpoint's problems go out as `application/json` because its action declares
-//! `[Produces("application/json")]`, while the 415 and unhandled-exception 500, produced outside
-//! the action, keep `application/problem+json`.
+//! app queries' problems go out as `application/json` because their actions declare
+//! `[Produces("application/json")]`, the generic query's as `application/cloudevents+json`
+//! (its `[Produces]`), the generic publish's as `application/problem+json` (it declares none),
+//! while the 415 and unhandled-exception 500, produced outside the action, keep
+//! `application/problem+json`.
 
 use std::borrow::Cow;
 
@@ -30,8 +32,16 @@ pub(super) enum Problem {
     Validation(BindingErrors),
     /// Rule C: the token has no `urn:altinn:org` claim.
     OnlyOrgs,
-    /// Rules 1–7.
+    /// Rules 1–7 (and the party query's rule 8).
     BadRequest(&'static str),
+    /// `GET /events`: parameters that did not bind, served as `application/cloudevents+json`.
+    GenericValidation(BindingErrors),
+    /// `GET /events`: rules 1–3, served as `application/cloudevents+json`.
+    GenericBadRequest(&'static str),
+    /// `POST /events`: a body the CloudEvents SDK did not read (`application/problem+json`).
+    BodyValidation(BindingErrors),
+    /// `POST /events`: rules 1–2 (`application/problem+json`).
+    GenericPublishBadRequest(&'static str),
     /// Rule 8: the party register refused the lookup (production's 500).
     RegisterRejected(RegisterRejection),
     /// Rule 9: the party register does not know the unit or person.
@@ -46,7 +56,8 @@ pub(super) enum Problem {
     MockBadRequest(String),
     /// A request body over the limit.
     PayloadTooLarge { max: usize },
-    /// Publishing without a valid `PlatformAccessToken`: an empty 403.
+    /// An empty 403: publishing without a valid `PlatformAccessToken`, a token without the
+    /// scope an endpoint requires, or a policy decision against the caller.
     Forbidden,
     /// Publishing without source, specversion, type or subject.
     PublishMissingValues,
@@ -95,6 +106,7 @@ const TITLE_VALIDATION: &str = "One or more validation errors occurred.";
 /// The content type of the JSON answers that are not problem details.
 pub(super) const JSON: &str = "application/json; charset=utf-8";
 const PROBLEM_JSON: &str = "application/problem+json; charset=utf-8";
+const CLOUDEVENTS_JSON: &str = super::page::CLOUDEVENTS_JSON;
 
 impl From<QueryError> for Problem {
     fn from(error: QueryError) -> Problem {
@@ -134,22 +146,13 @@ impl Problem {
                     ProblemBody::new(TYPE_415, "Unsupported Media Type", 415).finish(&trace_id);
                 with_body(StatusCode::UNSUPPORTED_MEDIA_TYPE, PROBLEM_JSON, body)
             }
-            Problem::Validation(errors) => {
-                let body = ProblemBody::new(TYPE_400, TITLE_VALIDATION, 400)
-                    .errors(
-                        errors
-                            .errors
-                            .iter()
-                            .map(|(key, message)| (*key, message.as_str())),
-                    )
-                    .finish(&trace_id);
-                with_body(StatusCode::BAD_REQUEST, JSON, body)
-            }
-            Problem::BadRequest(detail) => {
-                let body = ProblemBody::new(TYPE_400, "Bad Request", 400)
-                    .detail(detail)
-                    .finish(&trace_id);
-                with_body(StatusCode::BAD_REQUEST, JSON, body)
+            Problem::Validation(errors) => validation(&errors, JSON, &trace_id),
+            Problem::GenericValidation(errors) => validation(&errors, CLOUDEVENTS_JSON, &trace_id),
+            Problem::BodyValidation(errors) => validation(&errors, PROBLEM_JSON, &trace_id),
+            Problem::BadRequest(detail) => bad_request(detail, JSON, &trace_id),
+            Problem::GenericBadRequest(detail) => bad_request(detail, CLOUDEVENTS_JSON, &trace_id),
+            Problem::GenericPublishBadRequest(detail) => {
+                bad_request(detail, PROBLEM_JSON, &trace_id)
             }
             Problem::RegisterRejected(rejection) => {
                 let detail = register_failure_detail(&rejection, trace);
@@ -174,13 +177,11 @@ impl Problem {
                 write_str(&mut body, &message);
                 with_body(StatusCode::UNAUTHORIZED, JSON, body)
             }
-            Problem::PublishMissingValues => {
-                let detail = "Missing parameter values: source, subject and type cannot be null";
-                let body = ProblemBody::new(TYPE_400, "Bad Request", 400)
-                    .detail(detail)
-                    .finish(&trace_id);
-                with_body(StatusCode::BAD_REQUEST, JSON, body)
-            }
+            Problem::PublishMissingValues => bad_request(
+                "Missing parameter values: source, subject and type cannot be null",
+                JSON,
+                &trace_id,
+            ),
             Problem::PayloadTooLarge { max } => {
                 let detail = format!(
                     "The request body is larger than the limit of {max} bytes (--max-body)."
@@ -255,6 +256,27 @@ impl Problem {
             }
         }
     }
+}
+
+/// A 400 ProblemDetails with `detail`, served as `content_type`.
+fn bad_request(detail: &str, content_type: &'static str, trace_id: &str) -> HttpResponse {
+    let body = ProblemBody::new(TYPE_400, "Bad Request", 400)
+        .detail(detail)
+        .finish(trace_id);
+    with_body(StatusCode::BAD_REQUEST, content_type, body)
+}
+
+/// A 400 ValidationProblemDetails listing `errors`, served as `content_type`.
+fn validation(errors: &BindingErrors, content_type: &'static str, trace_id: &str) -> HttpResponse {
+    let body = ProblemBody::new(TYPE_400, TITLE_VALIDATION, 400)
+        .errors(
+            errors
+                .errors
+                .iter()
+                .map(|(key, message)| (*key, message.as_str())),
+        )
+        .finish(trace_id);
+    with_body(StatusCode::BAD_REQUEST, content_type, body)
 }
 
 /// A fault's status as ASP.NET Core would shape it: ProblemDetails for 4xx and 5xx, with

@@ -1,6 +1,8 @@
 //! Which endpoint a path names, matched as ASP.NET Core routing matches it: literal segments
 //! in any case, route values decoded, one trailing slash allowed.
 
+use hyper::Method;
+
 use crate::domain::query::decode_path_segment;
 use crate::domain::route::Route;
 
@@ -15,6 +17,12 @@ pub(super) enum Endpoint {
     Subscriptions,
     /// `/events/api/v1/subscriptions/{id}`, the id as written (binding is the endpoint's).
     Subscription(String),
+    /// `/events/api/v1/app/party` (a literal segment: `/app/party/x` is an app's events).
+    PartyEvents,
+    /// `GET /events/api/v1/events`, and every method but `POST` there (a 405).
+    GenericEvents,
+    /// `POST /events/api/v1/events`.
+    GenericPublish,
     /// `/_mock/…`.
     Admin(AdminEndpoint),
     /// Anything else.
@@ -66,14 +74,21 @@ impl Endpoint {
                 .get(i)
                 .is_some_and(|s| s.eq_ignore_ascii_case(expected))
         };
-        let under_v1 = literal(0, "events") && literal(1, "api") && literal(2, "v1");
-        let under_app = under_v1 && literal(3, "app");
-        let under_subscriptions = under_v1 && literal(3, "subscriptions");
+        let under_api = literal(0, "events") && literal(1, "api") && literal(2, "v1");
+        let under_app = under_api && literal(3, "app");
+        let under_subscriptions = under_api && literal(3, "subscriptions");
         match segments.as_slice() {
             [_, _, _, _] if under_subscriptions => Endpoint::Subscriptions,
             [_, _, _, _, id] if under_subscriptions && !id.is_empty() => {
                 Endpoint::Subscription(decode_path_segment(id))
             }
+            // ASP.NET Core matches literal segments on the decoded path, in any case.
+            [_, _, _, _, party]
+                if under_app && decode_path_segment(party).eq_ignore_ascii_case("party") =>
+            {
+                Endpoint::PartyEvents
+            }
+            [_, _, _, _] if under_api && literal(3, "events") => Endpoint::GenericEvents,
             [_, _, _, _, org, app] if under_app && !org.is_empty() && !app.is_empty() => {
                 Endpoint::AppEvents {
                     org: decode_path_segment(org),
@@ -95,12 +110,23 @@ impl Endpoint {
         }
     }
 
+    /// The endpoint a request with `method` reaches: `/events/api/v1/events` is two actions.
+    pub(super) fn for_method(self, method: &Method) -> Endpoint {
+        match self {
+            Endpoint::GenericEvents if method == Method::POST => Endpoint::GenericPublish,
+            other => other,
+        }
+    }
+
     /// The route the journal records and fault rules select.
     pub(super) fn route(&self) -> Route {
         match self {
             Endpoint::AppEvents { .. } => Route::Query,
             Endpoint::Publish => Route::Publish,
             Endpoint::Subscriptions | Endpoint::Subscription(_) => Route::Subscriptions,
+            Endpoint::PartyEvents => Route::Party,
+            Endpoint::GenericEvents => Route::Generic,
+            Endpoint::GenericPublish => Route::GenericPublish,
             Endpoint::Admin(AdminEndpoint::Token) => Route::Token,
             Endpoint::Admin(_) => Route::Admin,
             Endpoint::Unknown => Route::Unknown,
@@ -211,6 +237,35 @@ mod tests {
         assert_eq!(
             Endpoint::of("/_mock/deliveries/3/retry"),
             Endpoint::Admin(AdminEndpoint::RetryDelivery("3".into()))
+        );
+        for party in [
+            "/events/api/v1/app/party",
+            "/Events/API/v1/App/PARTY/",
+            "/events/api/v1/app/%70arty",
+        ] {
+            assert_eq!(Endpoint::of(party), Endpoint::PartyEvents, "{party}");
+        }
+        assert_eq!(
+            Endpoint::of("/events/api/v1/app/party/x"),
+            app_events("party", "x"),
+            "a sixth segment makes it an app's events"
+        );
+        assert_eq!(
+            Endpoint::of("/events/api/v1/events"),
+            Endpoint::GenericEvents
+        );
+        assert_eq!(
+            Endpoint::of("/EVENTS/api/v1/Events/"),
+            Endpoint::GenericEvents
+        );
+        assert_eq!(Endpoint::of("/events/api/v1/events/x"), Endpoint::Unknown);
+        assert_eq!(
+            Endpoint::of("/events/api/v1/events").for_method(&Method::POST),
+            Endpoint::GenericPublish
+        );
+        assert_eq!(
+            Endpoint::of("/events/api/v1/events").for_method(&Method::PUT),
+            Endpoint::GenericEvents
         );
         assert_eq!(Endpoint::of("/Events/api/v1/App/"), Endpoint::Publish);
         assert_eq!(

@@ -12,11 +12,12 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::MockServer;
-use crate::domain::auth::AuthMode;
+use super::neighbours::grant_or_panic;
+use crate::domain::auth::{AuthMode, Grant, ResourceAccess};
 use crate::domain::event::Event;
 use crate::domain::faults::FaultRule;
 use crate::domain::generate::GeneratorOptions;
-use crate::domain::push::authorize::{Grant, SubscriptionAuthz};
+use crate::domain::push::authorize::SubscriptionAuthz;
 use crate::domain::push::checks::WebhookHttp;
 use crate::domain::push::schedule::RetryPlan;
 use crate::domain::store::Party;
@@ -109,6 +110,36 @@ impl MockServerBuilder {
         R::Error: fmt::Display,
     {
         self.settings.faults.push(rule_or_panic(rule));
+        self
+    }
+
+    /// A [`Grant`] (or its spelling) standing from the start, and again after each reset: a
+    /// permission production's policy engine would give, which the fake cannot know. A
+    /// spelling that does not parse panics with the reason.
+    ///
+    /// ```
+    /// use altinn_events_mock::{MockServer, ResourceAccess};
+    ///
+    /// let server = MockServer::builder()
+    ///     .grant("user:1337 read party:50001")
+    ///     .grant("org:ttd subscribe urn:altinn:resource:ks-melding")
+    ///     .resource_access(ResourceAccess::Grants)
+    ///     .start_blocking();
+    /// # drop(server);
+    /// ```
+    pub fn grant<G>(mut self, grant: G) -> Self
+    where
+        G: TryInto<Grant>,
+        G::Error: fmt::Display,
+    {
+        self.settings.access.grants.push(grant_or_panic(grant));
+        self
+    }
+
+    /// Whether subscribing to and publishing on resources needs a grant (default: open, as a
+    /// fake that cannot know the Resource Registry's policies).
+    pub fn resource_access(mut self, mode: ResourceAccess) -> Self {
+        self.settings.access.resources = mode;
         self
     }
 
@@ -219,12 +250,6 @@ impl MockServerBuilder {
     /// receiving them until an entry expires on the server clock. Off by default.
     pub fn subscription_cache(mut self, lifetime: Duration) -> Self {
         self.settings.push.cache = (!lifetime.is_zero()).then_some(lifetime);
-        self
-    }
-
-    /// Grants for the authorization stand-in, standing from the start.
-    pub(crate) fn grants(mut self, grants: Vec<Grant>) -> Self {
-        self.settings.push.grants.extend(grants);
         self
     }
 

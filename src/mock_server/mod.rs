@@ -8,6 +8,7 @@
 
 mod builder;
 mod faults;
+mod neighbours;
 mod push;
 
 pub use builder::MockServerBuilder;
@@ -116,7 +117,8 @@ impl MockServer {
         self.mint(&TokenRequest::service_owner(org))
     }
 
-    /// A person token (no org claim: the query endpoint answers it with 401).
+    /// A person token for user `user_id` acting as party `party_id` (no org claim: the app
+    /// owners' query answers it with 401; the party's query lets it read its own party).
     pub fn person_token(&self, user_id: u32, party_id: u32) -> String {
         self.mint(&TokenRequest::person(user_id, party_id))
     }
@@ -172,13 +174,15 @@ impl MockServer {
     }
 
     /// The requests clients made (the query and publish endpoints and unknown paths, not
-    /// `/_mock`, unless a fault rule fired on them), oldest first.
+    /// `/_mock`, unless a fault rule fired on them), oldest first; [`JournalEntry::route`]
+    /// says which endpoint each reached.
     pub fn received_requests(&self) -> Vec<JournalEntry> {
         self.service.requests()
     }
 
-    /// Waits until `count` requests to the query endpoint have arrived since the start (or the
-    /// last reset, or the last [`clear_requests`](Self::clear_requests)), or fails at
+    /// Waits until `count` requests to the query endpoints (the app owners', the party's and
+    /// the generic query) have arrived since the start (or the last reset, or the last
+    /// [`clear_requests`](Self::clear_requests)), or fails at
     /// `timeout`. Works under any async runtime.
     pub async fn wait_for_requests(
         &self,

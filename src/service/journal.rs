@@ -40,9 +40,9 @@ pub struct JournalEntry {
     pub route: Route,
     /// The status answered; 0 when a fault rule reset the connection instead.
     pub status: u16,
-    /// How many events the answer held (query only).
+    /// How many events the answer held (the queries only: app owners', party, generic).
     pub events: Option<usize>,
-    /// The `next` header answered (query only).
+    /// The `next` header answered (the queries only).
     pub next: Option<String>,
     /// The fault rule that fired on the request, if one did.
     pub fault: Option<FaultRecord>,
@@ -134,7 +134,7 @@ impl Journal {
         let mut inner = self.lock();
         let id = inner.next_id;
         inner.next_id += 1;
-        if request.route == Route::Query {
+        if request.route.serves_pages() {
             inner.queries += 1;
         }
         if inner.cap > 0 {

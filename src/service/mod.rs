@@ -10,6 +10,7 @@
 //! only holds state, takes locks (never across an `.await`) and runs background tasks on the
 //! server's runtime.
 
+mod access;
 mod auth;
 mod clock;
 mod error;
@@ -18,6 +19,7 @@ mod fixture_files;
 mod journal;
 mod live;
 mod push;
+mod queries;
 mod settings;
 
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
@@ -36,7 +38,7 @@ pub use push::{
 pub(crate) use settings::Settings;
 
 use crate::domain::auth::{AuthMode, Caller, TokenError, TokenRequest, Unauthenticated};
-use crate::domain::event::{AppEventRequest, Event, PublishRejection, shift};
+use crate::domain::event::{AppEventRequest, Event, PublishRejection, ReadAccess};
 use crate::domain::fixtures::Fixtures;
 use crate::domain::query::{BoundQuery, EventQuery, QueryError};
 use crate::domain::store::{EventStore, Party, Registration, StoredEvent};
@@ -56,6 +58,8 @@ pub(crate) struct MockService {
     /// Production's visibility lag; zero hides nothing.
     visibility_lag: TimeDelta,
     auth: Authenticator,
+    /// The authorization stand-ins: grants, and whether resources need them.
+    access: access::AccessState,
     journal: Journal,
     faults: faults::Faults,
     live: LiveFeed,
@@ -146,7 +150,8 @@ impl MockService {
 
     /// Back to how the server started: its startup events (renumbered from 1) and parties,
     /// the live feed's generator as it was then (a running feed keeps running), an empty
-    /// journal, real time, and the startup fault rules with fresh counters and ids.
+    /// journal, real time, the startup fault rules with fresh counters and ids, and the
+    /// startup grants and resource access.
     pub(crate) fn reset(&self) {
         self.live.rewind_with(|| {
             *self.write_store() =
@@ -156,6 +161,7 @@ impl MockService {
         self.clock.reset();
         self.faults.reset();
         self.reset_push();
+        self.access.reset();
     }
 
     // ---- queries ----
@@ -169,12 +175,12 @@ impl MockService {
         bound: &BoundQuery,
         caller_org: &str,
     ) -> Result<Vec<StoredEvent>, QueryError> {
-        // With no lag nothing is hidden, even events registered "after" a clock set back.
-        let registered_by =
-            (!self.visibility_lag.is_zero()).then(|| shift(self.clock.now(), -self.visibility_lag));
+        let registered_by = self.registered_by();
         let store = self.read_store();
         let query = EventQuery::plan(org, app, bound, &store)?;
-        query.run(&store, caller_org, registered_by)
+        query.run(&store, registered_by, |stored| {
+            matches!(stored.event.read_access(), ReadAccess::Org(org) if org == caller_org)
+        })
     }
 
     // ---- tokens ----

@@ -15,7 +15,7 @@ use super::journal::Journal;
 use super::live::LiveFeed;
 use super::push::{Push, PushSettings};
 use super::{DEFAULT_JOURNAL_CAP, MockService, Startup};
-use crate::domain::auth::AuthMode;
+use crate::domain::auth::{Access, AuthMode};
 use crate::domain::event::Event;
 use crate::domain::faults::{FaultRule, FaultSet};
 use crate::domain::fixtures;
@@ -55,6 +55,8 @@ pub(crate) struct Settings {
     pub(crate) faults: Vec<FaultRule>,
     /// Subscriptions and webhook delivery.
     pub(crate) push: PushSettings,
+    /// The authorization stand-ins at the start, and again after each reset.
+    pub(crate) access: Access,
 }
 
 impl Default for Settings {
@@ -74,6 +76,7 @@ impl Default for Settings {
             live: None,
             faults: Vec::new(),
             push: PushSettings::default(),
+            access: Access::default(),
         }
     }
 }
@@ -89,6 +92,7 @@ pub(crate) struct Loaded {
     live_at_start: Option<Rate>,
     faults: FaultSet,
     push: Push,
+    access: Access,
 }
 
 impl Settings {
@@ -151,6 +155,7 @@ impl Settings {
             live: LiveFeed::new(self.generator.clone(), live_generator),
             live_at_start: self.live,
             faults: FaultSet::new(self.generator.seed, self.faults),
+            access: self.access,
         })
     }
 }
@@ -171,6 +176,7 @@ impl Loaded {
             clock: Clock::system(),
             visibility_lag: self.visibility_lag,
             auth: self.auth,
+            access: super::access::AccessState::new(self.access),
             journal: Journal::new(self.journal_cap),
             faults: Faults::new(self.faults),
             live: self.live,

@@ -8,12 +8,14 @@ use serde_json::{Map, Value, json};
 use crate::domain::identity;
 
 /// What a minted token should say. Either `org` (a service-owner token), `user_id` (a person
-/// token, without the org claim) or `app` (a `PlatformAccessToken`).
+/// token, without the org claim), `app` (a `PlatformAccessToken`), or only `org_number` (an
+/// organisation that is no service owner, as Maskinporten tokens of any enterprise are).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TokenRequest {
     /// `urn:altinn:org`, for a service-owner token.
     pub org: Option<String>,
-    /// `urn:altinn:orgNumber`; a valid number is made up from the org when absent.
+    /// `urn:altinn:orgNumber`; a valid number is made up from the org when absent. Alone: an
+    /// organisation token without `urn:altinn:org`.
     pub org_number: Option<String>,
     /// `urn:altinn:userid`, for a person token.
     pub user_id: Option<String>,
@@ -70,6 +72,24 @@ impl TokenRequest {
     pub(crate) fn service_owner(org: &str) -> TokenRequest {
         TokenRequest {
             org: Some(org.to_owned()),
+            ..TokenRequest::default()
+        }
+    }
+
+    /// A service-owner token for `org` with `scope` (space-separated scopes).
+    pub(crate) fn service_owner_with_scope(org: &str, scope: &str) -> TokenRequest {
+        TokenRequest {
+            scope: Some(scope.to_owned()),
+            ..TokenRequest::service_owner(org)
+        }
+    }
+
+    /// A token of the organisation with `org_number`, which is no service owner (no
+    /// `urn:altinn:org`), with `scope` if given.
+    pub(crate) fn organisation(org_number: &str, scope: Option<&str>) -> TokenRequest {
+        TokenRequest {
+            org_number: Some(org_number.to_owned()),
+            scope: scope.map(str::to_owned),
             ..TokenRequest::default()
         }
     }
@@ -136,7 +156,7 @@ impl TokenRequest {
             (None, None, None, None) if self.org_number.is_some() => self.enterprise_claims()?,
             (None, None, None, None) => {
                 return Err(TokenError(
-                    "give org=ORG for a service-owner token, userId=ID&partyId=ID for a person token, orgNumber=N for an organisation, systemUserId=GUID&orgNumber=N for a system user, or app=ORG/APP for a PlatformAccessToken".into(),
+                    "give org=ORG for a service-owner token, orgNumber=N alone for another organisation, userId=ID&partyId=ID for a person token, systemUserId=GUID&orgNumber=N for a system user, or app=ORG/APP for a PlatformAccessToken".into(),
                 ));
             }
             _ => {
@@ -219,6 +239,7 @@ impl TokenRequest {
             json!("maskinporten"),
         );
         claims.insert("urn:altinn:authlevel".into(), json!(3));
+        claims.insert("client_id".into(), json!(ISSUER));
         claims.insert(
             "consumer".into(),
             json!({"authority": "iso6523-actorid-upis", "ID": format!("0192:{number}")}),
@@ -354,6 +375,19 @@ mod tests {
         assert!(!claims.contains_key("urn:altinn:org"));
         assert_eq!(claims["urn:altinn:userid"], "1337");
         assert_eq!(claims["urn:altinn:partyid"], "50001");
+    }
+
+    #[test]
+    fn an_org_number_alone_is_an_organisation_without_the_org_claim() {
+        let claims = TokenRequest::organisation("974761076", Some("altinn:events.subscribe"))
+            .claims(NOW)
+            .unwrap();
+        assert_eq!(claims["urn:altinn:orgNumber"], "974761076");
+        assert_eq!(claims["scope"], "altinn:events.subscribe");
+        assert!(!claims.contains_key("urn:altinn:org"));
+        assert!(TokenRequest::organisation("123", None).claims(NOW).is_err());
+        let request = TokenRequest::from_query("orgNumber=974761076").unwrap();
+        assert!(request.claims(NOW).is_ok());
     }
 
     #[test]

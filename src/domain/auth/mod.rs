@@ -3,14 +3,19 @@
 //! signature (and remembering the ones checked) is the core's `Authenticator`; finding the
 //! token in a request's headers is the HTTP face's.
 
+mod grants;
 mod mint;
+mod principal;
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde_json::{Map, Value};
 
+pub(crate) use grants::{Access, Who};
+pub use grants::{Grant, GrantError, ResourceAccess};
 pub(crate) use mint::{TokenError, TokenRequest};
+pub(crate) use principal::{Principal, system_user_id};
 
 /// The built-in **test-only** private key (see `keys/README.md`): public knowledge, trusted by
 /// nothing real.
@@ -18,9 +23,6 @@ pub(crate) const TEST_SIGNING_KEY_PEM: &str =
     include_str!("../../../keys/test-only-signing-key.pem");
 /// The public half of [`TEST_SIGNING_KEY_PEM`].
 pub(crate) const TEST_PUBLIC_KEY_PEM: &str = include_str!("../../../keys/test-only-public-key.pem");
-
-/// The claim production reads the caller's org from.
-pub(crate) const ORG_CLAIM: &str = "urn:altinn:org";
 
 /// How strictly tokens are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,13 +61,14 @@ impl fmt::Display for AuthMode {
     }
 }
 
-/// Who is calling, as far as the query endpoint cares.
+/// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Caller {
-    /// A token was accepted; `org` is its `urn:altinn:org` claim, if any (rule C).
-    Token { org: Option<String> },
-    /// `--auth off` and no usable token: the caller acts as the route's org.
-    RouteOrg,
+    /// A token was accepted; what its claims say.
+    Token(Principal),
+    /// `--auth off` and no usable token: no authorization check applies (the app owners'
+    /// query acts as the route's org).
+    Anonymous,
 }
 
 /// The request was not authenticated: production's empty 401 (rule A).
@@ -82,13 +85,4 @@ pub(crate) fn timestamp(value: &Value) -> Option<i64> {
 /// A well-formed JWT's claims, nothing checked.
 pub(crate) fn unverified_claims(token: &str) -> Option<Map<String, Value>> {
     jsonwebtoken::dangerous::insecure_decode_claims(token).ok()
-}
-
-/// `urn:altinn:org` as .NET reads a claim: a string, or a number's text.
-pub(crate) fn org_claim(claims: &Map<String, Value>) -> Option<String> {
-    match claims.get(ORG_CLAIM)? {
-        Value::String(org) if !org.is_empty() => Some(org.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }

@@ -10,7 +10,7 @@
 
 use std::sync::OnceLock;
 
-use chrono::{FixedOffset, TimeDelta};
+use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use serde_json::{Map, Value};
 
 use super::{DATA_ATTRIBUTES, Event, format_event_time};
@@ -102,10 +102,15 @@ impl Event {
             out.push(b',');
             json::write_str(&mut out, name);
             out.push(b':');
-            if name.as_str() == "time" {
-                json::write_str(&mut out, &self.time_as_published());
-            } else if let Some(value) = stored.get(name.as_str()) {
-                json::write_value(&mut out, value);
+            match (name.as_str(), self.time) {
+                ("time", Some(time)) => {
+                    json::write_str(&mut out, &self.time_as_published(time));
+                }
+                _ => {
+                    if let Some(value) = stored.get(name.as_str()) {
+                        json::write_value(&mut out, value);
+                    }
+                }
             }
         }
         if let Some(data) = stored.get("data") {
@@ -124,9 +129,9 @@ impl Event {
 
     /// `time` as the CloudEvents SDK writes a `DateTimeOffset`: the publisher's local time and
     /// offset (`Z` for zero), with as few fraction digits as say the value exactly.
-    fn time_as_published(&self) -> String {
+    fn time_as_published(&self, time: DateTime<Utc>) -> String {
         let minutes = i32::from(self.time_offset_minutes);
-        let local = crate::domain::event::shift(self.time, TimeDelta::minutes(i64::from(minutes)));
+        let local = crate::domain::event::shift(time, TimeDelta::minutes(i64::from(minutes)));
         let utc_text = format_event_time(local);
         if minutes == 0 {
             return utc_text;

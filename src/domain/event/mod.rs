@@ -13,13 +13,20 @@ use serde_json::{Map, Value};
 
 mod delivery;
 mod error;
+mod generic;
 mod parts;
 mod published;
+mod sdk_values;
+mod structured;
 
 pub use error::{EventError, InvalidEvent};
+pub(crate) use generic::{
+    GenericPublishError, Handled, can_register, check_generic, handle_registration,
+};
 pub(crate) use parts::{AppEventParts, render_app_parts};
 pub use published::{AppEventRequest, PublishRejection};
-pub(crate) use source::{ReadAccess, absolute_path, app_resource, parse_app_source};
+pub(crate) use source::{ReadAccess, absolute_path, app_resource, instance_app, parse_app_source};
+pub(crate) use structured::{Attributes as StructuredAttributes, read_structured};
 pub(crate) use time::{earliest, latest, shift};
 pub(crate) use time::{format_event_time, format_rfc3339, parse_event_time, truncate_to_ticks};
 
@@ -33,7 +40,7 @@ pub struct Event {
     event_type: Text,
     subject: Option<Text>,
     alternative_subject: Option<Text>,
-    time: DateTime<Utc>,
+    time: Option<DateTime<Utc>>,
     resource: Option<Text>,
     read_access: ReadAccess,
     json: Bytes,
@@ -100,13 +107,24 @@ impl Texts {
     }
 }
 
+/// What [`Event::build`] adds that the attributes do not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Derive {
+    /// `resource` and `resourceinstance` from an app instance source, where absent.
+    AppParts,
+    /// Nothing.
+    Nothing,
+}
+
 /// Attributes that carry the payload and are written last, after all others.
 const DATA_ATTRIBUTES: [&str; 2] = ["data", "data_base64"];
 
 impl Event {
     /// Validates a CloudEvent in structured JSON form and normalises it as production would
-    /// store it: `time` in UTC at 100 ns precision, `resource` and `resourceinstance` derived
-    /// from an instance `source` when absent.
+    /// store it: `time` (when present) in UTC at 100 ns precision, `resource` and
+    /// `resourceinstance` derived from an instance `source` when absent (a convenience for
+    /// fixtures of app events; production's app publishing derives them the same way) — not
+    /// for an event whose `resource` is no app's (`urn:altinn:resource:app_…`).
     ///
     /// ```
     /// use altinn_events_mock::Event;
@@ -125,9 +143,19 @@ impl Event {
     /// # Ok::<(), altinn_events_mock::EventError>(())
     /// ```
     pub fn from_json(value: Value) -> Result<Event, EventError> {
-        let Value::Object(mut attributes) = value else {
+        let Value::Object(attributes) = value else {
             return Err(EventError::NotAnObject);
         };
+        Event::build(attributes, Derive::AppParts)
+    }
+
+    /// The event a generic publisher's attributes make, stored as they are: nothing is
+    /// derived from the source (`POST /events/api/v1/events` stores what the SDK read).
+    pub(crate) fn from_attributes(attributes: Map<String, Value>) -> Result<Event, EventError> {
+        Event::build(attributes, Derive::Nothing)
+    }
+
+    fn build(mut attributes: Map<String, Value>, derive: Derive) -> Result<Event, EventError> {
         // CloudEvents reads a null attribute as an absent one.
         attributes.retain(|_, v| !v.is_null());
         check_attribute_names(&attributes)?;
@@ -139,17 +167,31 @@ impl Event {
         required_string(&attributes, "id")?;
         let source = required_string(&attributes, "source")?.to_owned();
         required_string(&attributes, "type")?;
-        let time_text = required_string(&attributes, "time")?;
-        let time = parse_event_time(time_text).map_err(EventError::BadTime)?;
-        let time_offset_minutes = delivery::offset_minutes(time_text);
+        let time_text = optional_string(&attributes, "time")?;
+        let time = time_text
+            .map(|text| parse_event_time(text).map_err(EventError::BadTime))
+            .transpose()?;
+        let time_offset_minutes = time_text.map_or(0, delivery::offset_minutes);
         let subject = optional_string(&attributes, "subject")?.map(str::to_owned);
         optional_string(&attributes, "alternativesubject")?;
         for (name, value) in &attributes {
             check_attribute_type(name, value)?;
         }
 
-        attributes.insert("time".into(), Value::String(format_event_time(time)));
-        if let Some(app) = parse_app_source(&source) {
+        if let Some(time) = time {
+            attributes.insert("time".into(), Value::String(format_event_time(time)));
+        }
+        // Only app events get the parts derived: a generic event with a long source path and a
+        // resource of its own keeps exactly what it was given.
+        let app_event = match attributes.get("resource") {
+            None => true,
+            Some(resource) => resource
+                .as_str()
+                .is_some_and(|r| r.starts_with("urn:altinn:resource:app_")),
+        };
+        let derivable =
+            parse_app_source(&source).filter(|_| derive == Derive::AppParts && app_event);
+        if let Some(app) = derivable {
             if !attributes.contains_key("resource") {
                 attributes.insert("resource".into(), Value::String(app.resource()));
             }
@@ -214,8 +256,8 @@ impl Event {
             .map(|text| text.get(&self.json))
     }
 
-    /// The event's `time`, in UTC at .NET's 100 ns precision.
-    pub fn time(&self) -> DateTime<Utc> {
+    /// The event's `time`, in UTC at .NET's 100 ns precision; generic events may have none.
+    pub fn time(&self) -> Option<DateTime<Utc>> {
         self.time
     }
 

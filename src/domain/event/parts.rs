@@ -41,7 +41,7 @@ impl Event {
             event_type: text(texts.event_type, parts.event_type),
             subject: texts.subject,
             alternative_subject: texts.alternative_subject,
-            time: truncate_to_ticks(parts.time),
+            time: Some(truncate_to_ticks(parts.time)),
             resource: texts.resource,
             read_access: ReadAccess::of(parts.source, Some(parts.subject)),
             json: Bytes::from(out),

@@ -121,6 +121,17 @@ pub(crate) fn parse_app_source(source: &str) -> Option<AppSource> {
     })
 }
 
+/// The app of an instance source as production's authorization mapper reads it: the third
+/// part of `PathAndQuery.Split("/")` (only asked of sources whose read access is an org).
+pub(crate) fn instance_app(source: &str) -> Option<String> {
+    let tail = split_absolute_uri(source)?;
+    let path_and_query = match tail.query {
+        Some(query) => format!("{}?{query}", tail.path),
+        None => tail.path.into_owned(),
+    };
+    path_and_query.split('/').nth(2).map(str::to_owned)
+}
+
 /// Who may read an event, decided once when it is stored (spec §5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ReadAccess {
@@ -213,6 +224,12 @@ mod tests {
             ReadAccess::of(SOURCE, Some("/party/50019855")),
             ReadAccess::Org("ttd".into())
         );
+    }
+
+    #[test]
+    fn the_app_is_the_third_part_of_the_path() {
+        assert_eq!(instance_app(SOURCE).as_deref(), Some("apps-test"));
+        assert_eq!(instance_app("/relative/x"), None);
     }
 
     #[test]

@@ -46,7 +46,7 @@ fn writes_data_last() {
 
 #[test]
 fn names_each_missing_required_attribute() {
-    for name in ["specversion", "id", "source", "type", "time"] {
+    for name in ["specversion", "id", "source", "type"] {
         let mut value = app_event();
         value.as_object_mut().unwrap().remove(name);
         assert_eq!(
@@ -54,6 +54,15 @@ fn names_each_missing_required_attribute() {
             EventError::Missing(name)
         );
     }
+}
+
+#[test]
+fn time_is_optional_as_cloudevents_says() {
+    let mut value = app_event();
+    value.as_object_mut().unwrap().remove("time");
+    let event = Event::from_json(value).unwrap();
+    assert_eq!(event.time(), None);
+    assert!(!event.json().contains("\"time\""));
 }
 
 #[test]

@@ -114,8 +114,8 @@ pub enum FaultRuleErrorKind {
     DuplicateKey,
     /// A value that is not one its key takes (an unknown action, `nth:0`, `status:999`, …).
     InvalidValue,
-    /// Keys that do not go together (`retry_after` without a status, a page action on
-    /// another route than `query`).
+    /// Keys that do not go together (`retry_after` without a status, a page action on a
+    /// route that serves no pages of events).
     Conflict,
     /// A key the `x-mock-fault` header cannot carry, since it faults only its own request.
     NotForOneRequest,

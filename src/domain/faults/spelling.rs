@@ -128,25 +128,38 @@ impl Draft {
                 "retry_after goes with what=status:CODE only",
             ));
         }
-        // Page actions and org/app filters only make sense for queries, which they imply.
-        let query_only = if what.is_page_action() {
-            Some(format!("what={what}"))
-        } else if self.org.is_some() || self.app.is_some() {
-            Some("org and app".to_owned())
+        // Org/app filters only make sense for the app owners' query, page actions for the
+        // queries that serve pages; without a route both imply the app owners' query.
+        let narrowing = if self.org.is_some() || self.app.is_some() {
+            Some(("org and app".to_owned(), "route=query", false))
+        } else if what.is_page_action() {
+            Some((
+                format!("what={what}"),
+                "route=query, party or generic",
+                true,
+            ))
         } else {
             None
         };
-        let query = RouteFilter::Only(Route::Query);
-        let route = match (self.route, &query_only) {
-            (None, Some(_)) => query,
+        let route = match (self.route, narrowing) {
+            (None, Some(_)) => RouteFilter::Only(Route::Query),
             (None, None) => RouteFilter::Api,
-            (Some(route), Some(what)) if route != query => {
-                return Err(error(
-                    Kind::Conflict,
-                    format!("{what} applies to route=query only"),
-                ));
+            (Some(route), Some((what, routes, any_page_route))) => {
+                let fits = match route {
+                    RouteFilter::Only(only) => {
+                        only == Route::Query || (any_page_route && only.serves_pages())
+                    }
+                    RouteFilter::Api | RouteFilter::All => false,
+                };
+                if !fits {
+                    return Err(error(
+                        Kind::Conflict,
+                        format!("{what} applies to {routes} only"),
+                    ));
+                }
+                route
             }
-            (Some(route), _) => route,
+            (Some(route), None) => route,
         };
         Ok(FaultRule {
             when,

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::rule::{Action, FaultRuleError, FaultRuleErrorKind, Trigger};
-use crate::domain::route::RouteFilter;
+use crate::domain::route::{Route, RouteFilter};
 use crate::domain::units::parse_duration;
 
 pub(super) const TRIGGERS: &str =
@@ -28,7 +28,8 @@ pub(super) fn positive(what: &str, text: &str) -> Result<u64, FaultRuleError> {
 pub(super) fn parse_route(name: &str) -> Result<RouteFilter, FaultRuleError> {
     RouteFilter::named(name).ok_or_else(|| {
         invalid(format!(
-            "unknown route {name:?}: expected api, all, query, publish, subscriptions, admin or token"
+            "unknown route {name:?}: expected api, all, {}",
+            Route::fault_rule_names()
         ))
     })
 }

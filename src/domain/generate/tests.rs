@@ -133,9 +133,9 @@ proptest! {
         let mut instances: HashMap<String, Vec<(String, DateTime<Utc>)>> = HashMap::new();
         let mut last_time = None;
         for event in Generator::new(&options).unwrap().take(count) {
-            prop_assert!(last_time.is_none_or(|last| event.time() > last));
-            last_time = Some(event.time());
-            instances.entry(event.source().to_owned()).or_default().push((event.event_type().to_owned(), event.time()));
+            prop_assert!(last_time.is_none_or(|last| event.time().unwrap() > last));
+            last_time = Some(event.time().unwrap());
+            instances.entry(event.source().to_owned()).or_default().push((event.event_type().to_owned(), event.time().unwrap()));
             let parts: Vec<&str> = event.source().split('/').collect();
             prop_assert_eq!(parts[5], "instances");
             prop_assert_eq!(event.subject().unwrap(), format!("/party/{}", parts[6]));
@@ -178,7 +178,7 @@ fn instances_interleave_across_apps_and_parties() {
 fn the_first_event_is_at_start() {
     let options = GeneratorOptions::default();
     let first = Generator::new(&options).unwrap().next().unwrap();
-    assert_eq!(first.time(), options.start);
+    assert_eq!(first.time().unwrap(), options.start);
 }
 
 #[test]
@@ -225,12 +225,12 @@ proptest! {
                 other => TASKS.iter().position(|t| *t == other).map_or(5, |i| i + 1),
             };
             if let Some((time, _)) = last.get(event.source()) {
-                prop_assert!(event.time() > *time, "time goes back within {}", event.source());
+                prop_assert!(event.time().unwrap() > *time, "time goes back within {}", event.source());
                 prop_assert!(step != 0, "created twice");
             } else {
                 prop_assert_eq!(step, 0, "an instance starts with created");
             }
-            last.insert(event.source().to_owned(), (event.time(), step));
+            last.insert(event.source().to_owned(), (event.time().unwrap(), step));
         }
     }
 }

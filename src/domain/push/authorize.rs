@@ -1,26 +1,25 @@
 //! Who may subscribe to what, and which consumers may receive an event — production asks its
 //! policy decision point (spec §4, §7.4); a fake has none, so these are **stand-ins**,
-//! documented as such: explicit rules for what the standard policies make obvious, a grants
-//! table for the rest, and a permissive mode for people who only test transport.
+//! documented as such: explicit rules for what the standard policies make obvious, the grants
+//! every stand-in shares (`domain::auth::Grant`) for the rest, and a permissive mode for
+//! people who only test transport.
 
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
-
 use super::checks::Refusal;
 use super::subscription::{Draft, StoredSubscription};
+use crate::domain::auth::{Access, Who};
 use crate::domain::event::{Event, parse_app_source};
 use crate::domain::store::PartyIdentifier;
 
-/// How decisions are made.
+/// How subscriptions and deliveries are authorized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SubscriptionAuthz {
-    /// The stand-in rules of spec §4; generic resources permitted to anyone identified.
+    /// The stand-in rules of spec §4 and the grants; a generic resource as the resource
+    /// access setting says (open by default: anyone identified).
     #[default]
     Rules,
-    /// The same, but generic resources only through a grant.
-    Strict,
-    /// Everything permitted.
+    /// Everything permitted, for testing transport only.
     PermitAll,
 }
 
@@ -30,46 +29,22 @@ impl FromStr for SubscriptionAuthz {
     fn from_str(text: &str) -> Result<SubscriptionAuthz, String> {
         match text.to_ascii_lowercase().as_str() {
             "rules" => Ok(SubscriptionAuthz::Rules),
-            "strict" => Ok(SubscriptionAuthz::Strict),
             "permit-all" => Ok(SubscriptionAuthz::PermitAll),
+            "strict" => Err(
+                "strict is now --resource-access grants, which also covers GET and POST /events"
+                    .into(),
+            ),
             other => Err(format!(
-                "unknown authorization mode {other:?}: expected rules, strict or permit-all"
+                "unknown authorization mode {other:?}: expected rules or permit-all"
             )),
         }
-    }
-}
-
-/// A right production's policies would give and the fake cannot know: `consumer` may
-/// subscribe to (and receive) events of `resource` (any, when absent) about `subject` (any,
-/// when absent).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct Grant {
-    /// The entity: `/user/1337`, `/organisation/950474084`, `/systemuser/{guid}`, `/org/ttd`.
-    pub(crate) consumer: String,
-    /// A resource URN; any resource when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) resource: Option<String>,
-    /// A subject such as `/party/50001`; any subject when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) subject: Option<String>,
-}
-
-impl Grant {
-    fn allows(&self, consumer: &str, resource: &str, subject: Option<&str>) -> bool {
-        self.consumer == consumer
-            && self
-                .resource
-                .as_deref()
-                .is_none_or(|r| r.eq_ignore_ascii_case(resource))
-            && self.subject.as_deref().is_none_or(|s| Some(s) == subject)
     }
 }
 
 /// What a decision consults besides the mode.
 pub(crate) struct Policy<'a> {
     pub(crate) mode: SubscriptionAuthz,
-    pub(crate) grants: &'a [Grant],
+    pub(crate) access: &'a Access,
     pub(crate) lookup_party: &'a dyn Fn(&PartyIdentifier) -> Option<u32>,
 }
 
@@ -111,10 +86,11 @@ impl Policy<'_> {
                 draft.owner_party,
                 &draft.resource_filter,
             ),
-            (SubscriptionAuthz::Rules, None) => true,
-            (SubscriptionAuthz::Strict, None) => {
-                self.granted(&draft.consumer, &draft.resource_filter, subject)
-            }
+            (SubscriptionAuthz::Rules, None) => self.access.may_subscribe(
+                Who::Entity(&draft.consumer),
+                &draft.resource_filter,
+                subject,
+            ),
         };
         if permitted { Ok(()) } else { Err(refused()) }
     }
@@ -142,8 +118,10 @@ impl Policy<'_> {
                     self.app_permits(consumer, &org, subject, subscription.owner_party, resource)
                 })
             }
-            SubscriptionAuthz::Rules => true,
-            SubscriptionAuthz::Strict => self.granted(consumer, resource, subject),
+            SubscriptionAuthz::Rules => {
+                self.access
+                    .may_subscribe(Who::Entity(consumer), resource, subject)
+            }
         }
     }
 
@@ -171,19 +149,32 @@ impl Policy<'_> {
         } else {
             false
         };
-        by_rule || self.granted(consumer, resource, subject)
+        by_rule || self.party_granted(consumer, subject, resource)
     }
 
-    fn granted(&self, consumer: &str, resource: &str, subject: Option<&str>) -> bool {
-        self.grants
-            .iter()
-            .any(|grant| grant.allows(consumer, resource, subject))
+    /// Whether a `read party:` grant lets `consumer` read the events of `subject`'s party in
+    /// the app `resource` names.
+    fn party_granted(&self, consumer: &str, subject: Option<&str>, resource: &str) -> bool {
+        let party = subject
+            .and_then(|s| s.strip_prefix("/party/"))
+            .and_then(|id| id.parse::<u32>().ok());
+        let app = resource
+            .strip_prefix(APP_PREFIX)
+            .and_then(|name| name.split_once('_'));
+        match (party, app) {
+            (Some(party), Some(app)) => {
+                self.access
+                    .may_read_party(Who::Entity(consumer), party, app)
+            }
+            _ => false,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::auth::ResourceAccess;
     use crate::domain::push::uri::DotNetUri;
 
     fn draft(consumer: &str, resource: &str, subject: Option<&str>) -> Draft {
@@ -207,19 +198,29 @@ mod tests {
         (identifier == &PartyIdentifier::Unit("950474084".into())).then_some(50100)
     }
 
-    fn policy(mode: SubscriptionAuthz, grants: &[Grant]) -> Policy<'_> {
+    fn access(grants: &[&str], resources: ResourceAccess) -> Access {
+        Access {
+            resources,
+            grants: grants.iter().map(|text| text.parse().unwrap()).collect(),
+        }
+    }
+
+    fn policy(mode: SubscriptionAuthz, access: &Access) -> Policy<'_> {
         Policy {
             mode,
-            grants,
+            access,
             lookup_party: &lookup,
         }
     }
+
+    const GUID: &str = "f5e4b0a4-3c3e-4e8b-9a61-0d0b8c6b1e2f";
 
     const APP: &str = "urn:altinn:resource:app_ttd_apps-test";
 
     #[test]
     fn service_owners_may_subscribe_to_their_own_apps_only() {
-        let rules = policy(SubscriptionAuthz::Rules, &[]);
+        let open = access(&[], ResourceAccess::Open);
+        let rules = policy(SubscriptionAuthz::Rules, &open);
         assert!(rules.may_subscribe(&draft("/org/ttd", APP, None)).is_ok());
         assert_eq!(
             rules.may_subscribe(&draft("/org/skd", APP, None)),
@@ -229,12 +230,12 @@ mod tests {
 
     #[test]
     fn people_and_organisations_may_subscribe_to_their_own_party_or_a_granted_one() {
-        let grants = [Grant {
-            consumer: "/systemuser/g".into(),
-            resource: None,
-            subject: Some("/party/7".into()),
-        }];
+        let grants = access(
+            &[&format!("systemuser:{GUID} read party:7 app:ttd/apps-test")],
+            ResourceAccess::Open,
+        );
         let rules = policy(SubscriptionAuthz::Rules, &grants);
+        let system_user = format!("/systemuser/{GUID}");
         assert!(
             rules
                 .may_subscribe(&draft("/user/1", APP, Some("/party/50001")))
@@ -249,32 +250,43 @@ mod tests {
         assert!(rules.may_subscribe(&organisation).is_ok());
         assert!(
             rules
-                .may_subscribe(&draft("/systemuser/g", APP, Some("/party/7")))
+                .may_subscribe(&draft(&system_user, APP, Some("/party/7")))
                 .is_ok()
         );
         assert!(
             rules
-                .may_subscribe(&draft("/systemuser/g", APP, Some("/party/8")))
+                .may_subscribe(&draft(&system_user, APP, Some("/party/8")))
                 .is_err()
         );
     }
 
     #[test]
-    fn generic_resources_are_permitted_unless_strict() {
+    fn generic_resources_are_open_unless_resource_access_asks_for_grants() {
         let generic = draft("/org/ttd", "urn:altinn:resource:ttd-test", None);
+        let open = access(&[], ResourceAccess::Open);
         assert!(
-            policy(SubscriptionAuthz::Rules, &[])
+            policy(SubscriptionAuthz::Rules, &open)
                 .may_subscribe(&generic)
                 .is_ok()
         );
+        let closed = access(&[], ResourceAccess::Grants);
         assert!(
-            policy(SubscriptionAuthz::Strict, &[])
+            policy(SubscriptionAuthz::Rules, &closed)
                 .may_subscribe(&generic)
                 .is_err()
         );
+        let granted = access(
+            &["org:ttd subscribe urn:altinn:resource:ttd-test"],
+            ResourceAccess::Grants,
+        );
+        assert!(
+            policy(SubscriptionAuthz::Rules, &granted)
+                .may_subscribe(&generic)
+                .is_ok()
+        );
         let nobody = draft("", "urn:altinn:resource:ttd-test", None);
         assert!(
-            policy(SubscriptionAuthz::PermitAll, &[])
+            policy(SubscriptionAuthz::PermitAll, &open)
                 .may_subscribe(&nobody)
                 .is_err()
         );
@@ -283,9 +295,10 @@ mod tests {
     #[test]
     fn an_app_resource_without_a_second_underscore_breaks_the_mapper() {
         let broken = draft("/org/ttd", "urn:altinn:resource:app_ttd", None);
+        let open = access(&[], ResourceAccess::Open);
         for mode in [SubscriptionAuthz::Rules, SubscriptionAuthz::PermitAll] {
             assert_eq!(
-                policy(mode, &[]).may_subscribe(&broken),
+                policy(mode, &open).may_subscribe(&broken),
                 Err(Refusal::UnmappableAppResource)
             );
         }

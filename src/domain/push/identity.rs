@@ -4,6 +4,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::domain::auth::system_user_id;
+
 /// The scope a generic subscription needs (rule 3).
 pub(crate) const SUBSCRIBE_SCOPE: &str = "altinn:events.subscribe";
 
@@ -57,26 +59,6 @@ fn claim_text(claims: &Map<String, Value>, name: &str) -> Option<String> {
         }),
         Value::Object(_) | Value::Null => None,
     }
-}
-
-/// `authorization_details`' `systemuser_id[0]`, when it is a GUID other than the empty one.
-/// The claim may be an object, an array of objects (the first counts) or their JSON text.
-fn system_user_id(claims: &Map<String, Value>) -> Option<String> {
-    let details = match claims.get("authorization_details")? {
-        Value::String(text) => serde_json::from_str(text).ok()?,
-        other => other.clone(),
-    };
-    let details = match details {
-        Value::Array(items) => items.into_iter().next()?,
-        other => other,
-    };
-    let id = details
-        .get("systemuser_id")?
-        .as_array()?
-        .first()?
-        .as_str()?;
-    let guid = uuid::Uuid::parse_str(id).ok().filter(|g| !g.is_nil())?;
-    Some(guid.to_string())
 }
 
 /// `HasRequiredScope`: the first `urn:altinn:scope` claim if there is one, **else** `scope`

@@ -22,6 +22,8 @@ pub(crate) struct BoundQuery {
     pub person: Option<String>,
     /// Every `type` value; a blank one binds as `None` (SQL `NULL`, which matches nothing).
     pub types: Vec<Option<String>>,
+    /// Every `source` value, as `types` (only the party query declares it).
+    pub sources: Vec<Option<String>>,
     /// `size`, default 50.
     pub size: i32,
 }
@@ -31,6 +33,16 @@ pub(crate) struct BoundQuery {
 pub(crate) struct BindingErrors {
     /// `(parameter, message)` pairs.
     pub errors: Vec<(&'static str, String)>,
+}
+
+impl BindingErrors {
+    /// ASP.NET Core's ModelStateDictionary keeps its keys ordered by length, then by
+    /// case-insensitive text, and the problem body lists them in that order.
+    pub(super) fn in_model_state_order(mut self) -> BindingErrors {
+        self.errors
+            .sort_by_key(|(key, _)| (key.len(), key.to_ascii_lowercase()));
+        self
+    }
 }
 
 const DEFAULT_SIZE: i32 = 50;
@@ -46,12 +58,7 @@ pub(crate) fn bind(
     let party = bind_int(query, "party", 0, &mut errors);
     let size = bind_int(query, "size", DEFAULT_SIZE, &mut errors);
     if !errors.errors.is_empty() {
-        // ASP.NET Core's ModelStateDictionary keeps its keys ordered by length, then by
-        // case-insensitive text, and the problem body lists them in that order.
-        errors
-            .errors
-            .sort_by_key(|(key, _)| (key.len(), key.to_ascii_lowercase()));
-        return Err(errors);
+        return Err(errors.in_model_state_order());
     }
     Ok(BoundQuery {
         after: non_blank(query.first("after")),
@@ -60,17 +67,23 @@ pub(crate) fn bind(
         party,
         unit: non_blank(query.first("unit")),
         person: non_blank(Some(&person_header.join(","))),
-        types: query
-            .values("type")
-            .iter()
-            .map(|t| non_blank(Some(t)))
-            .collect(),
+        types: list(query, "type"),
+        sources: list(query, "source"),
         size,
     })
 }
 
+/// A repeatable parameter: every value, a blank one as `None`.
+pub(super) fn list(query: &QueryParams, name: &str) -> Vec<Option<String>> {
+    query
+        .values(name)
+        .iter()
+        .map(|v| non_blank(Some(v)))
+        .collect()
+}
+
 /// ASP.NET Core binds a blank string (empty or white space) as `null`.
-fn non_blank(value: Option<&str>) -> Option<String> {
+pub(super) fn non_blank(value: Option<&str>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty()).map(str::to_owned)
 }
 
@@ -98,7 +111,7 @@ fn bind_datetime(
     parsed
 }
 
-fn bind_int(
+pub(super) fn bind_int(
     query: &QueryParams,
     name: &'static str,
     default: i32,

@@ -1,8 +1,9 @@
-//! PostgreSQL's `ILIKE`, which production uses to match the `type` parameter.
+//! PostgreSQL's `LIKE` and `ILIKE`: production's app queries match `type` and `source` with
+//! `ILIKE` (ignoring case), the generic events query matches `type` with `LIKE`.
 //!
 //! `%` matches any run of characters, `_` exactly one, `\` makes the next character literal,
-//! and the pattern must match the whole string, ignoring case. A pattern that ends in a lone
-//! `\` is an error in PostgreSQL, so production answers 500 for it.
+//! and the pattern must match the whole string. A pattern that ends in a lone `\` is an error
+//! in PostgreSQL, so production answers 500 for it.
 
 /// One piece of a compiled pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,10 +13,11 @@ enum Token {
     AnyRun,
 }
 
-/// A compiled case-insensitive `LIKE` pattern.
+/// A compiled `LIKE` (case-sensitive) or `ILIKE` (case-insensitive) pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LikePattern {
     tokens: Vec<Token>,
+    ignore_case: bool,
 }
 
 /// A pattern PostgreSQL refuses: it ends with the escape character.
@@ -23,8 +25,24 @@ pub(crate) struct LikePattern {
 pub(crate) struct EndsWithEscape;
 
 impl LikePattern {
-    /// Compiles `pattern`, lower-casing it as `ILIKE` does.
+    /// Compiles `pattern` for `ILIKE`, lower-casing it as `ILIKE` does.
     pub(crate) fn compile(pattern: &str) -> Result<LikePattern, EndsWithEscape> {
+        LikePattern::compile_with(pattern, true)
+    }
+
+    /// Compiles `pattern` for `LIKE`, which compares case-sensitively.
+    pub(crate) fn compile_case_sensitive(pattern: &str) -> Result<LikePattern, EndsWithEscape> {
+        LikePattern::compile_with(pattern, false)
+    }
+
+    fn compile_with(pattern: &str, ignore_case: bool) -> Result<LikePattern, EndsWithEscape> {
+        let fold = |c: char, tokens: &mut Vec<Token>| {
+            if ignore_case {
+                tokens.extend(c.to_lowercase().map(Token::Literal));
+            } else {
+                tokens.push(Token::Literal(c));
+            }
+        };
         let mut tokens = Vec::with_capacity(pattern.len());
         let mut chars = pattern.chars();
         while let Some(c) = chars.next() {
@@ -36,19 +54,36 @@ impl LikePattern {
                     }
                 }
                 '_' => tokens.push(Token::AnyOne),
-                '\\' => {
-                    let escaped = chars.next().ok_or(EndsWithEscape)?;
-                    tokens.extend(escaped.to_lowercase().map(Token::Literal));
-                }
-                other => tokens.extend(other.to_lowercase().map(Token::Literal)),
+                '\\' => fold(chars.next().ok_or(EndsWithEscape)?, &mut tokens),
+                other => fold(other, &mut tokens),
             }
         }
-        Ok(LikePattern { tokens })
+        Ok(LikePattern {
+            tokens,
+            ignore_case,
+        })
     }
 
-    /// Whether `text` matches, ignoring case. ASCII text (every event type in practice) is
-    /// lower-cased on the fly, so matching allocates nothing: it runs once per candidate event.
+    /// The literal text every match starts with (up to the first wildcard), lower-cased for
+    /// `ILIKE`: what an index of values can narrow a search by.
+    pub(crate) fn literal_prefix(&self) -> String {
+        self.tokens
+            .iter()
+            .map_while(|token| match token {
+                Token::Literal(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether `text` matches (ignoring case for `ILIKE`). ASCII text (every event type in
+    /// practice) is lower-cased on the fly, so matching allocates nothing: it runs once per
+    /// candidate event.
     pub(crate) fn matches(&self, text: &str) -> bool {
+        if !self.ignore_case {
+            return self
+                .matches_with(|at| text.get(at..)?.chars().next().map(|c| (c, c.len_utf8())));
+        }
         if text.is_ascii() {
             let bytes = text.as_bytes();
             self.matches_with(|at| {
@@ -153,6 +188,33 @@ mod tests {
         assert!(like("æ_ø%", "ÆxØyz"));
         assert!(like("%å", "blåbær på å"));
         assert!(!like("_", "ææ"));
+    }
+
+    #[test]
+    fn like_without_i_compares_case() {
+        let like = |pattern: &str, text: &str| {
+            LikePattern::compile_case_sensitive(pattern)
+                .unwrap()
+                .matches(text)
+        };
+        assert!(like(
+            "no.altinn.%",
+            "no.altinn.broker.filetransferinitialized"
+        ));
+        assert!(!like(
+            "No.Altinn.%",
+            "no.altinn.broker.filetransferinitialized"
+        ));
+        assert!(like("Æ_", "Æx"));
+        assert!(!like("æ_", "Æx"));
+    }
+
+    #[test]
+    fn the_literal_prefix_stops_at_the_first_wildcard() {
+        let prefix = |pattern: &str| LikePattern::compile(pattern).unwrap().literal_prefix();
+        assert_eq!(prefix("HTTPS://ttd/%/x"), "https://ttd/");
+        assert_eq!(prefix(r"a\%b_c"), "a%b");
+        assert_eq!(prefix("%a"), "");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The order of production's checks, first failure wins (spec §2).
 
+use super::rules::*;
 use super::*;
+use crate::domain::store::{EventStore, PartyIdentifier};
 
 fn bound(raw_query: &str, person: &[&str]) -> BoundQuery {
     bind(&QueryParams::parse(raw_query), person).unwrap()

@@ -1,11 +1,12 @@
 //! The ordered, append-only, in-memory event store.
 //!
 //! Sequence numbers start at 1 in registration order, as production's `sequenceno`. Indexes
-//! keep every page away from a scan of the whole store: id → sequence numbers, and per resource
-//! (and per resource + subject) the ordered sequence numbers, where `after` and the visibility
-//! cut are found by binary search. Plain data: the core keeps it behind a `std` lock that
-//! readers hold only to copy out a page.
+//! keep every page away from a scan of the whole store: id → sequence numbers, and the ordered
+//! sequence numbers per resource, subject and source (see `index`), where `after` and the
+//! visibility lag are found by binary search. Plain data: the core keeps it behind a `std`
+//! lock that readers hold only to copy out a page.
 
+mod index;
 mod party;
 
 use std::collections::HashMap;
@@ -13,10 +14,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+pub(crate) use index::{Lane, Narrowing};
 pub use party::Party;
 pub(crate) use party::{PartyIdentifier, PartyRegister};
 
 use crate::domain::event::Event;
+use index::{Indexes, push_under};
 
 /// When an event was registered, for production's visibility lag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -39,21 +42,30 @@ pub struct StoredEvent {
     pub event: Arc<Event>,
 }
 
-/// What a page is drawn from: production's `getappevents` before its `LIMIT`.
+/// What a page is drawn from: production's `getappevents` or `getevents` before its `LIMIT`.
 #[derive(Debug, Clone)]
 pub(crate) struct Scan<'a> {
-    /// The resource every event must carry.
-    pub(crate) resource: &'a str,
-    /// The subject every event must carry, when a party was selected.
-    pub(crate) subject: Option<&'a str>,
+    /// The index lane: the equality filters every event must pass.
+    pub(crate) lane: Lane<'a>,
     /// Start after the first event with this id (any resource); an unknown id starts at the
     /// beginning.
     pub(crate) after: Option<&'a str>,
-    /// Hide events registered after this instant, unless none was registered before it;
-    /// `None` hides nothing (no visibility lag).
-    pub(crate) registered_by: Option<DateTime<Utc>>,
+    /// Which recently registered events production still hides.
+    pub(crate) visibility: Visibility,
     /// The most events to return.
     pub(crate) limit: usize,
+}
+
+/// How production's visibility lag hides recently registered events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Visibility {
+    /// Nothing is hidden (no lag).
+    All,
+    /// The app queries' cut: events after the greatest sequence number registered at or before
+    /// this instant are hidden — and nothing at all when no event is that old (a quirk).
+    SequenceCut(DateTime<Utc>),
+    /// The generic query's rule: each event registered after this instant is hidden.
+    PerEvent(DateTime<Utc>),
 }
 
 /// The events, their indexes and the party register.
@@ -65,16 +77,10 @@ pub(crate) struct EventStore {
     /// Later sequence numbers of ids stored more than once (with another source): rare, so
     /// kept apart to spare every other id a vector.
     later_by_id: HashMap<String, Vec<u64>>,
-    by_resource: HashMap<String, ResourceIndex>,
+    indexes: Indexes,
     /// Whether registration times never go down, so the visibility cut is a binary search.
     registration_ordered: bool,
     parties: PartyRegister,
-}
-
-#[derive(Debug, Default)]
-struct ResourceIndex {
-    all: Vec<u64>,
-    by_subject: HashMap<String, Vec<u64>>,
 }
 
 impl EventStore {
@@ -115,6 +121,16 @@ impl EventStore {
         self.parties.lookup(identifier)
     }
 
+    /// Whether some id is stored more than once (with different sources).
+    pub(crate) fn has_repeated_ids(&self) -> bool {
+        !self.later_by_id.is_empty()
+    }
+
+    /// Whether more than one stored event has id `id` (with different sources).
+    pub(crate) fn id_is_repeated(&self, id: &str) -> bool {
+        self.later_by_id.contains_key(id)
+    }
+
     /// How many events are stored.
     pub(crate) fn len(&self) -> usize {
         self.events.len()
@@ -141,33 +157,60 @@ impl EventStore {
         scan: &Scan<'_>,
         mut keep: impl FnMut(&Event) -> bool,
     ) -> Vec<StoredEvent> {
-        let Some(candidates) = self.candidates(scan.resource, scan.subject) else {
-            return Vec::new();
+        let start_after = scan
+            .after
+            .map_or(0, |id| self.first_sequence_number(id).unwrap_or(0));
+        let cut = match scan.visibility {
+            Visibility::SequenceCut(by) => self.visibility_cut(by),
+            _ => None,
         };
-        let start = match scan.after {
-            Some(id) => {
-                let first = self.first_sequence_number(id).unwrap_or(0);
-                candidates.partition_point(|&seq| seq <= first)
-            }
-            None => 0,
-        };
-        let end = match scan.registered_by.and_then(|by| self.visibility_cut(by)) {
-            Some(cut) => candidates.partition_point(|&seq| seq <= cut),
-            None => candidates.len(),
-        };
+        let windows = self
+            .indexes
+            .lists(&scan.lane)
+            .into_iter()
+            .map(|list| self.window(list, start_after, cut, scan.visibility))
+            .collect();
         let mut page = Vec::new();
-        for &seq in candidates.get(start..end).unwrap_or_default() {
+        for seq in Merged(windows) {
             if page.len() >= scan.limit {
                 break;
             }
             let Some(stored) = self.get(seq) else {
                 continue;
             };
-            if keep(&stored.event) {
+            let hidden = match scan.visibility {
+                Visibility::PerEvent(by) => !registered_by(stored, by),
+                _ => false,
+            };
+            if !hidden && keep(&stored.event) {
                 page.push(stored.clone());
             }
         }
         page
+    }
+
+    /// The part of `list` after sequence number `start_after` that `visibility` may show, up
+    /// to the sequence-number `cut` where there is one (per-event visibility is also checked
+    /// event by event, for a clock that went back).
+    fn window<'s>(
+        &self,
+        list: &'s [u64],
+        start_after: u64,
+        cut: Option<u64>,
+        visibility: Visibility,
+    ) -> &'s [u64] {
+        let start = list.partition_point(|&seq| seq <= start_after);
+        let end = match visibility {
+            Visibility::SequenceCut(_) => match cut {
+                Some(cut) => list.partition_point(|&seq| seq <= cut),
+                None => list.len(),
+            },
+            Visibility::PerEvent(by) if self.registration_ordered => {
+                list.partition_point(|&seq| self.get(seq).is_some_and(|s| registered_by(s, by)))
+            }
+            Visibility::All | Visibility::PerEvent(_) => list.len(),
+        };
+        list.get(start..end).unwrap_or_default()
     }
 
     fn append(&mut self, event: Arc<Event>, registered: Registration) -> Option<u64> {
@@ -202,19 +245,7 @@ impl EventStore {
         } else {
             push_under(&mut self.later_by_id, event.id(), sequence_number);
         }
-        if let Some(resource) = event.resource() {
-            // Look up before inserting, so a key is only copied the first time it is seen.
-            if !self.by_resource.contains_key(resource) {
-                self.by_resource
-                    .insert(resource.to_owned(), ResourceIndex::default());
-            }
-            if let Some(index) = self.by_resource.get_mut(resource) {
-                index.all.push(sequence_number);
-                if let Some(subject) = event.subject() {
-                    push_under(&mut index.by_subject, subject, sequence_number);
-                }
-            }
-        }
+        self.indexes.add(&event, sequence_number);
         self.events.push(StoredEvent {
             sequence_number,
             registered,
@@ -234,25 +265,14 @@ impl EventStore {
         self.events.get(index)
     }
 
-    fn candidates(&self, resource: &str, subject: Option<&str>) -> Option<&[u64]> {
-        let index = self.by_resource.get(resource)?;
-        match subject {
-            Some(subject) => index.by_subject.get(subject).map(Vec::as_slice),
-            None => Some(&index.all),
-        }
-    }
-
     fn first_sequence_number(&self, id: &str) -> Option<u64> {
         self.first_by_id.get(id).copied()
     }
 
-    /// Production's cut: the greatest sequence number registered at or before `registered_by`;
+    /// Production's cut: the greatest sequence number registered at or before `instant`;
     /// `None` (no cut at all) when no event is that old — a quirk reproduced on purpose.
-    fn visibility_cut(&self, registered_by: DateTime<Utc>) -> Option<u64> {
-        let old_enough = |stored: &StoredEvent| match stored.registered {
-            Registration::BeforeStart => true,
-            Registration::At(time) => time <= registered_by,
-        };
+    fn visibility_cut(&self, instant: DateTime<Utc>) -> Option<u64> {
+        let old_enough = |stored: &StoredEvent| registered_by(stored, instant);
         if self.registration_ordered {
             let count = self.events.partition_point(old_enough);
             (count > 0).then_some(count as u64)
@@ -266,13 +286,35 @@ impl EventStore {
     }
 }
 
-/// Appends `sequence_number` to the list under `key`, copying the key only when it is new.
-fn push_under(map: &mut HashMap<String, Vec<u64>>, key: &str, sequence_number: u64) {
-    match map.get_mut(key) {
-        Some(list) => list.push(sequence_number),
-        None => {
-            map.insert(key.to_owned(), vec![sequence_number]);
-        }
+/// Ordered lists of disjoint sequence numbers, read as one ordered list.
+struct Merged<'s>(Vec<&'s [u64]>);
+
+impl Iterator for Merged<'_> {
+    type Item = u64;
+
+    fn next(&mut self) -> Option<u64> {
+        // One list (every lane but a party's sources): no merging at all.
+        let at = match self.0.as_slice() {
+            [_] => 0,
+            lists => {
+                let heads = lists.iter().enumerate();
+                heads
+                    .filter_map(|(i, list)| Some((*list.first()?, i)))
+                    .min()?
+                    .1
+            }
+        };
+        let (&first, rest) = self.0.get(at)?.split_first()?;
+        self.0[at] = rest;
+        Some(first)
+    }
+}
+
+/// Whether `stored` was registered at or before `instant` (startup events always were).
+fn registered_by(stored: &StoredEvent, instant: DateTime<Utc>) -> bool {
+    match stored.registered {
+        Registration::BeforeStart => true,
+        Registration::At(time) => time <= instant,
     }
 }
 

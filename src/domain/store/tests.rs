@@ -23,12 +23,34 @@ fn at(second: u32) -> DateTime<Utc> {
 
 fn scan(resource: &str) -> Scan<'_> {
     Scan {
-        resource,
-        subject: None,
+        lane: Lane::Resource {
+            resource,
+            narrowed: None,
+        },
         after: None,
-        registered_by: Some(at(59)),
+        visibility: Visibility::SequenceCut(at(59)),
         limit: 100,
     }
+}
+
+fn by_subject<'a>(subject: &'a str, source_prefixes: Option<&'a [String]>) -> Scan<'a> {
+    Scan {
+        lane: Lane::Subject {
+            subject,
+            source_prefixes,
+        },
+        after: None,
+        visibility: Visibility::All,
+        limit: 100,
+    }
+}
+
+fn generic(id: &str, resource: &str, source: &str, subject: &str) -> Event {
+    Event::from_json(json!({
+        "specversion": "1.0", "id": id, "type": "t", "source": source,
+        "subject": subject, "resource": resource, "alternativesubject": format!("/alt{subject}"),
+    }))
+    .unwrap()
 }
 
 fn arc(events: Vec<Event>) -> Vec<Arc<Event>> {
@@ -82,7 +104,10 @@ fn selects_by_subject_and_resource() {
         Registration::BeforeStart,
     );
     let mut query = scan(RESOURCE);
-    query.subject = Some("/party/1");
+    query.lane = Lane::Resource {
+        resource: RESOURCE,
+        narrowed: Some(Narrowing::Subject("/party/1")),
+    };
     assert_eq!(ids(&store.scan(&query, |_| true)), ["a", "c"]);
     assert!(
         store
@@ -109,9 +134,9 @@ fn hides_events_registered_after_the_cut() {
     store.append_all(arc(vec![event("a", 1)]), Registration::At(at(10)));
     store.append_all(arc(vec![event("b", 1)]), Registration::At(at(20)));
     let mut query = scan(RESOURCE);
-    query.registered_by = Some(at(15));
+    query.visibility = Visibility::SequenceCut(at(15));
     assert_eq!(ids(&store.scan(&query, |_| true)), ["a"]);
-    query.registered_by = None;
+    query.visibility = Visibility::All;
     assert_eq!(
         ids(&store.scan(&query, |_| true)),
         ["a", "b"],
@@ -127,7 +152,7 @@ fn no_cut_at_all_when_no_event_is_old_enough() {
         Registration::At(at(20)),
     );
     let mut query = scan(RESOURCE);
-    query.registered_by = Some(at(5));
+    query.visibility = Visibility::SequenceCut(at(5));
     assert_eq!(ids(&store.scan(&query, |_| true)), ["a", "b"]);
 }
 
@@ -138,9 +163,127 @@ fn the_cut_is_right_when_the_clock_went_backwards() {
     store.append_all(arc(vec![event("b", 1)]), Registration::At(at(10)));
     store.append_all(arc(vec![event("c", 1)]), Registration::At(at(40)));
     let mut query = scan(RESOURCE);
-    query.registered_by = Some(at(15));
+    query.visibility = Visibility::SequenceCut(at(15));
     // The greatest sequence number registered by then is b's (2), so a and b show.
     assert_eq!(ids(&store.scan(&query, |_| true)), ["a", "b"]);
+}
+
+#[test]
+fn per_event_visibility_hides_each_young_event_even_when_none_is_old() {
+    let mut store = EventStore::default();
+    store.append_all(arc(vec![event("a", 1)]), Registration::At(at(30)));
+    store.append_all(arc(vec![event("b", 1)]), Registration::At(at(10)));
+    store.append_all(arc(vec![event("c", 1)]), Registration::At(at(40)));
+    let mut query = scan(RESOURCE);
+    query.visibility = Visibility::PerEvent(at(15));
+    assert_eq!(ids(&store.scan(&query, |_| true)), ["b"]);
+    query.visibility = Visibility::PerEvent(at(5));
+    assert!(store.scan(&query, |_| true).is_empty(), "no quirk here");
+    query.visibility = Visibility::PerEvent(at(35));
+    assert_eq!(ids(&store.scan(&query, |_| true)), ["a", "b"]);
+}
+
+#[test]
+fn per_event_visibility_is_a_search_when_registration_times_rise() {
+    let mut store = EventStore::default();
+    for second in 0..50 {
+        let id = format!("e{second}");
+        store.append_all(arc(vec![event(&id, 1)]), Registration::At(at(second)));
+    }
+    let mut query = scan(RESOURCE);
+    query.visibility = Visibility::PerEvent(at(2));
+    assert_eq!(ids(&store.scan(&query, |_| true)), ["e0", "e1", "e2"]);
+}
+
+#[test]
+fn selects_by_alternative_subject_within_a_resource() {
+    let mut store = EventStore::default();
+    store.append_all(
+        arc(vec![
+            generic("a", "urn:r:x", "urn:s", "/party/1"),
+            generic("b", "urn:r:x", "urn:s", "/party/2"),
+            generic("c", "urn:r:y", "urn:s", "/party/1"),
+        ]),
+        Registration::BeforeStart,
+    );
+    let mut query = scan("urn:r:x");
+    query.lane = Lane::Resource {
+        resource: "urn:r:x",
+        narrowed: Some(Narrowing::AlternativeSubject("/alt/party/1")),
+    };
+    assert_eq!(ids(&store.scan(&query, |_| true)), ["a"]);
+}
+
+#[test]
+fn a_subject_lane_spans_resources_and_narrows_by_source_prefix() {
+    let mut store = EventStore::default();
+    let apps = "https://ttd.apps.altinn.no/ttd";
+    store.append_all(
+        arc(vec![
+            generic(
+                "a",
+                "urn:r:x",
+                &format!("{apps}/one/instances/1/g"),
+                "/party/1",
+            ),
+            generic(
+                "b",
+                "urn:r:y",
+                &format!("{apps}/two/instances/1/g"),
+                "/party/1",
+            ),
+            generic("c", "urn:r:y", "urn:elsewhere", "/party/1"),
+            generic(
+                "d",
+                "urn:r:y",
+                &format!("{apps}/one/instances/2/g"),
+                "/party/2",
+            ),
+            generic(
+                "e",
+                "urn:r:x",
+                &format!("{apps}/ONE/instances/1/h"),
+                "/party/1",
+            ),
+        ]),
+        Registration::BeforeStart,
+    );
+    assert_eq!(
+        ids(&store.scan(&by_subject("/party/1", None), |_| true)),
+        ["a", "b", "c", "e"]
+    );
+    let prefixes = |list: &[&str]| list.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+    let one = prefixes(&[&format!("{apps}/one/instances/")]);
+    assert_eq!(
+        ids(&store.scan(&by_subject("/party/1", Some(&one)), |_| true)),
+        ["a", "e"]
+    );
+    let all_apps = prefixes(&["https://ttd.apps.altinn.no/"]);
+    assert_eq!(
+        ids(&store.scan(&by_subject("/party/1", Some(&all_apps)), |_| true)),
+        ["a", "b", "e"]
+    );
+    let several = prefixes(&["urn:", &format!("{apps}/two")]);
+    assert_eq!(
+        ids(&store.scan(&by_subject("/party/1", Some(&several)), |_| true)),
+        ["b", "c"]
+    );
+    let anything = prefixes(&["", "urn:"]);
+    assert_eq!(
+        store
+            .scan(&by_subject("/party/1", Some(&anything)), |_| true)
+            .len(),
+        4
+    );
+    assert!(
+        store
+            .scan(&by_subject("/party/1", Some(&[])), |_| true)
+            .is_empty()
+    );
+    let mut after_a = by_subject("/party/1", Some(&all_apps));
+    after_a.after = Some("a");
+    after_a.limit = 1;
+    assert_eq!(ids(&store.scan(&after_a, |_| true)), ["b"]);
 }
 
 #[test]
@@ -149,7 +292,7 @@ fn startup_events_are_always_visible() {
     store.append_all(arc(vec![event("a", 1)]), Registration::BeforeStart);
     store.append_all(arc(vec![event("b", 1)]), Registration::At(at(50)));
     let mut query = scan(RESOURCE);
-    query.registered_by = Some(at(0));
+    query.visibility = Visibility::SequenceCut(at(0));
     assert_eq!(ids(&store.scan(&query, |_| true)), ["a"]);
 }
 

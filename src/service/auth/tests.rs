@@ -20,9 +20,12 @@ fn ttd_token(auth: &Authenticator) -> String {
 }
 
 fn ttd() -> Result<Caller, Unauthenticated> {
-    Ok(Caller::Token {
+    Ok(Caller::Token(Principal {
         org: Some("ttd".into()),
-    })
+        org_number: Some("991825827".into()),
+        scopes: vec!["altinn:serviceowner/instances.read".into()],
+        ..Principal::default()
+    }))
 }
 
 fn signed_with(key: &EncodingKey, alg: Algorithm) -> String {
@@ -118,13 +121,13 @@ fn lenient_reads_claims_of_any_well_formed_token() {
 #[test]
 fn off_needs_no_token_but_reads_one_when_given() {
     let auth = authenticator(AuthMode::Off);
-    assert_eq!(auth.authenticate(None), Ok(Caller::RouteOrg));
-    assert_eq!(auth.authenticate(bearer("garbage")), Ok(Caller::RouteOrg));
+    assert_eq!(auth.authenticate(None), Ok(Caller::Anonymous));
+    assert_eq!(auth.authenticate(bearer("garbage")), Ok(Caller::Anonymous));
     let person = auth.mint(&TokenRequest::person(1337, 50001)).unwrap();
-    assert_eq!(
-        auth.authenticate(bearer(&person)),
-        Ok(Caller::Token { org: None })
-    );
+    let Ok(Caller::Token(principal)) = auth.authenticate(bearer(&person)) else {
+        panic!("a person token is read");
+    };
+    assert_eq!((principal.org, principal.party_id), (None, Some(50001)));
 }
 
 #[test]

@@ -23,7 +23,7 @@ pub(crate) use scheduler::Settle;
 pub(crate) use subscriptions::Access;
 pub use subscriptions::SubscriptionRejected;
 
-use crate::domain::push::authorize::{Grant, SubscriptionAuthz};
+use crate::domain::push::authorize::SubscriptionAuthz;
 use crate::domain::push::checks::WebhookHttp;
 use crate::domain::push::schedule::RetryPlan;
 use crate::domain::push::subscription::StoredSubscription;
@@ -77,7 +77,6 @@ pub(crate) struct PushSettings {
     pub(crate) apps_domains: Vec<String>,
     pub(crate) webhook_http: WebhookHttp,
     pub(crate) authz: SubscriptionAuthz,
-    pub(crate) grants: Vec<Grant>,
     pub(crate) validation: SubscriptionValidation,
     pub(crate) event_retries: RetryPlan,
     pub(crate) validation_retries: RetryPlan,
@@ -99,7 +98,6 @@ impl Default for PushSettings {
                 .collect(),
             webhook_http: WebhookHttp::default(),
             authz: SubscriptionAuthz::default(),
-            grants: Vec::new(),
             validation: SubscriptionValidation::default(),
             event_retries: RetryPlan::default(),
             validation_retries: RetryPlan::default(),
@@ -127,7 +125,6 @@ pub(crate) struct Push {
 struct Table {
     rows: BTreeMap<u64, StoredSubscription>,
     next_id: u64,
-    grants: Vec<Grant>,
 }
 
 impl Push {
@@ -137,7 +134,6 @@ impl Push {
         let table = Table {
             rows: BTreeMap::new(),
             next_id: 1,
-            grants: settings.grants.clone(),
         };
         let lifetime = settings
             .cache

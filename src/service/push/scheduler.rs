@@ -49,20 +49,20 @@ impl MockService {
         if events.is_empty() || !self.push.may_deliver() {
             return;
         }
-        let (valid, grants) = {
-            let table = self.push.table();
-            let valid: Vec<_> = table
-                .rows
-                .values()
-                .filter(|r| r.validated)
-                .cloned()
-                .collect();
-            (valid, table.grants.clone())
-        };
+        let valid: Vec<_> = self
+            .push
+            .table()
+            .rows
+            .values()
+            .filter(|r| r.validated)
+            .cloned()
+            .collect();
         let lookup = |identifier: &PartyIdentifier| self.lookup_party(identifier);
+        // Held while deciding this batch; lookups take the store's read lock after it.
+        let access = self.access.read();
         let policy = Policy {
             mode: self.push.settings.authz,
-            grants: &grants,
+            access: &access,
             lookup_party: &lookup,
         };
         let delays: Arc<[Duration]> =

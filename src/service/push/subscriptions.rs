@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{Push, SubscriptionValidation};
-use crate::domain::push::authorize::{Grant, Policy};
+use crate::domain::push::authorize::Policy;
 use crate::domain::push::checks::{CheckContext, Refusal, check};
 use crate::domain::push::identity::Subscriber;
 use crate::domain::push::request::SubscriptionRequest;
@@ -85,10 +85,10 @@ impl MockService {
     ) -> Result<StoredSubscription, Refusal> {
         let lookup = |identifier: &PartyIdentifier| self.lookup_party(identifier);
         let draft = check(request, subscriber, &self.check_context(&lookup))?;
-        let grants = self.push.table().grants.clone();
+        let access = self.access.read().clone();
         let policy = Policy {
             mode: self.push.settings.authz,
-            grants: &grants,
+            access: &access,
             lookup_party: &lookup,
         };
         policy.may_subscribe(&draft)?;
@@ -211,23 +211,7 @@ impl MockService {
         Some(row.clone())
     }
 
-    /// The grants standing.
-    pub(crate) fn grants(&self) -> Vec<Grant> {
-        self.push.table().grants.clone()
-    }
-
-    /// Adds grants.
-    pub(crate) fn add_grants(&self, grants: Vec<Grant>) {
-        self.push.table().grants.extend(grants);
-    }
-
-    /// Removes every grant (those given at start come back with a reset).
-    pub(crate) fn clear_grants(&self) {
-        self.push.table().grants.clear();
-    }
-
-    /// Back to the start: the startup grants and subscriptions (ids from 1), an empty queue
-    /// and journal.
+    /// Back to the start: the startup subscriptions (ids from 1), an empty queue and journal.
     pub(crate) fn reset_push(&self) {
         self.push.deliveries.reset();
         self.push.caches.clear();
@@ -235,7 +219,6 @@ impl MockService {
             let mut table = self.push.table();
             table.rows.clear();
             table.next_id = 1;
-            table.grants = self.push.settings.grants.clone();
         }
         self.seed_startup_subscriptions();
     }

@@ -1,0 +1,56 @@
+//! The answer every query endpoint gives a page of events: `200`, the CloudEvents array, and
+//! production's `next` header on a non-empty page — as a page fault (`drop_next`,
+//! `stale_next`, `empty_page`) changes it.
+
+use hyper::StatusCode;
+use hyper::header::HeaderValue;
+
+use super::problem::{HttpResponse, Problem, with_body};
+use crate::domain::faults::PageFault;
+use crate::domain::query::{is_valid_header_value, render_page};
+use crate::domain::store::StoredEvent;
+
+/// What production serves a page as, whatever `Accept` says.
+pub(super) const CLOUDEVENTS_JSON: &str = "application/cloudevents+json; charset=utf-8";
+
+/// The response for `page` and how many events it holds. `request_after` is the request's own
+/// `after`; `next_link(after)` writes the endpoint's link continuing after event id `after`
+/// (`None`: without `after`, where a fault's stale link points at the start of a traversal
+/// begun with `from`).
+pub(super) fn page_answer(
+    page: &[StoredEvent],
+    request_after: Option<&str>,
+    page_fault: Option<PageFault>,
+    next_link: impl FnOnce(Option<&str>) -> String,
+) -> Result<(HttpResponse, usize), Problem> {
+    // What production answers when its authorization filter removes every event of a page.
+    if page_fault == Some(PageFault::EmptyPage) {
+        return Ok((with_body(StatusCode::OK, CLOUDEVENTS_JSON, &b"[]"[..]), 0));
+    }
+    let mut response = with_body(StatusCode::OK, CLOUDEVENTS_JSON, render_page(page));
+    let next_after = match page_fault {
+        _ if page.is_empty() => None,
+        Some(PageFault::DropNext) => None,
+        // K events back from the last; K at least the page's length points where it began
+        // (the request's own `after`, or none for a traversal begun with `from`).
+        Some(PageFault::StaleNext(k)) => Some(match page.len().checked_sub(k.saturating_add(1)) {
+            Some(index) => Some(page[index].event.id()),
+            None => request_after,
+        }),
+        _ => page.last().map(|last| Some(last.event.id())),
+    };
+    if let Some(after) = next_after {
+        let link = next_link(after);
+        // Kestrel refuses a header value outside visible ASCII, and production answers 500.
+        let value = is_valid_header_value(&link)
+            .then(|| HeaderValue::from_str(&link).ok())
+            .flatten()
+            .ok_or_else(|| {
+                Problem::Unhandled(
+                    format!("the next link {link:?} cannot be a header value").into(),
+                )
+            })?;
+        response.headers_mut().insert("next", value);
+    }
+    Ok((response, page.len()))
+}
