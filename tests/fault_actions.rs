@@ -347,11 +347,9 @@ async fn slow_and_delayed_answers_do_not_hold_up_other_clients() {
         }
     };
     let stuck_in_delay = tokio::spawn(get(None));
-    // The dribbling answer's head arrives at once; its body takes an hour.
-    let dribbling = get(Some("what=slow_body:1h")).await.unwrap();
-    let stuck_in_body = tokio::spawn(dribbling.bytes());
-    // Wait (not for timing, only for arrival) until the delayed request is in the server; the
-    // deadline only turns a broken server into a failure instead of a hang.
+    // Wait (not for timing, only for arrival) until the delayed request is in the server, before
+    // the next request can be the first the rule sees; the deadline only turns a broken server
+    // into a failure instead of a hang.
     let deadline = Instant::now() + Duration::from_secs(120);
     while delayed.fired() == 0 {
         assert!(
@@ -360,6 +358,9 @@ async fn slow_and_delayed_answers_do_not_hold_up_other_clients() {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    // The dribbling answer's head arrives at once; its body takes an hour.
+    let dribbling = get(Some("what=slow_body:1h")).await.unwrap();
+    let stuck_in_body = tokio::spawn(dribbling.bytes());
     for _ in 0..100 {
         let (page, _) = consumer.page(&url, None).await;
         assert_eq!(page, ids(0..2));
