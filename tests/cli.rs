@@ -1,6 +1,8 @@
 //! The binary as scripts and other languages' harnesses use it: the `listening on` line,
 //! flags and environment variables, exit codes, the `token` command, and graceful shutdown.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::process::Stdio;
 use std::time::Duration;
@@ -41,17 +43,23 @@ async fn launch(args: &[&str], env: &[(&str, &str)]) -> Running {
     }
 }
 
+/// GET `url` from a binary started with the default admin settings; the answer is held to
+/// the published OpenAPI document.
 async fn get(url: &str, token: Option<&str>) -> (u16, String) {
     let client = reqwest::Client::new();
     let mut request = client.get(url);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    let response = request.send().await.expect("request");
-    (
-        response.status().as_u16(),
-        response.text().await.expect("body"),
-    )
+    let answer = common::send(request).await;
+    (answer.status, answer.body)
+}
+
+/// The status of GET `url`, whatever the server's settings (`--no-admin` serves less than
+/// the document describes).
+async fn status_of(url: &str) -> u16 {
+    let response = reqwest::get(url).await.expect("request");
+    response.status().as_u16()
 }
 
 async fn failing_start(args: &[&str]) -> (i32, String) {
@@ -450,7 +458,7 @@ async fn boolean_variables_take_1_0_true_false_yes_no_on_off_in_any_case() {
         ("off", 200),
     ] {
         let server = launch(&["--port", "0"], &[("ALTINN_EVENTS_MOCK_NO_ADMIN", value)]).await;
-        let (status, _) = get(&format!("{}/_mock/events", server.url), None).await;
+        let status = status_of(&format!("{}/_mock/events", server.url)).await;
         assert_eq!(status, admin_status, "ALTINN_EVENTS_MOCK_NO_ADMIN={value}");
     }
     let output = Command::new(BIN)
@@ -502,11 +510,8 @@ async fn fault_rules_come_from_flags_files_and_the_environment() {
     let client = reqwest::Client::new();
     let mut seen = Vec::new();
     for _ in 0..3 {
-        let response = client.get(&url).bearer_auth(&token).send().await.unwrap();
-        seen.push((
-            response.status().as_u16(),
-            response.headers().contains_key("next"),
-        ));
+        let answer = common::send(client.get(&url).bearer_auth(&token)).await;
+        seen.push((answer.status, answer.header("next").is_some()));
     }
     // --fault first, then the file's rules in order: 429, then 503, then drop_next.
     assert_eq!(seen, [(429, false), (503, false), (200, false)]);
