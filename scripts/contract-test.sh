@@ -8,12 +8,15 @@
 #   scripts/contract-test.sh --dev           # the same with the debug build (what CI does)
 #   scripts/contract-test.sh path/to/binary  # or starts this binary
 #
-# CONTRACT_TEST_EXAMPLES (default 50) bounds the generated cases per operation and phase,
+# The server and schemathesis run in a network namespace with only loopback (unshare, as root
+# or with user namespaces; CONTRACT_TEST_NETWORK=host skips it, for a server that never calls
+# out). CONTRACT_TEST_EXAMPLES (default 50) bounds the generated cases per operation and phase,
 # CONTRACT_TEST_SEED (default 1) seeds the generation; the same seed and binary give the same run.
 # Installs schemathesis, pinned with its dependencies in scripts/contract-test.requirements.txt,
 # into a virtual environment under ${XDG_CACHE_HOME:-~/.cache}/altinn-events-mock/ when it is not
 # there yet (needs python3 with venv, and PyPI once). Needs curl.
 set -euo pipefail
+script=$(realpath "$0")
 cd "$(dirname "$0")/.."
 
 examples=${CONTRACT_TEST_EXAMPLES:-50}
@@ -59,6 +62,26 @@ case "${1:-}" in
   --dev) bin=$(binary dev) ;;
   *) bin=$1 ;;
 esac
+
+# ---- no way out: the server and schemathesis run in a network namespace of their own with
+# only loopback, so nothing a generated request asks for (a webhook endpoint on another host,
+# say) can leave this machine. Installing and building above needed the network; this does not.
+if [ "${CONTRACT_TEST_NETWORK:-}" != isolated ] && [ "${CONTRACT_TEST_NETWORK:-}" != host ]; then
+  if ! command -v ip > /dev/null && command -v apt-get > /dev/null && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq > /dev/null && apt-get install -y -qq iproute2 > /dev/null
+  fi
+  for namespace in "unshare --net" "unshare --net --map-root-user"; do
+    if $namespace ip link set lo up 2> /dev/null; then
+      rm -rf "$work"
+      trap - EXIT
+      exec $namespace env CONTRACT_TEST_NETWORK=isolated bash -c 'ip link set lo up && exec "$0" "$1"' "$script" "$bin"
+    fi
+  done
+  echo "cannot run in a network namespace of its own (needs unshare and ip, as root or with user" >&2
+  echo "namespaces); CONTRACT_TEST_NETWORK=host runs without one, for a server that never calls out" >&2
+  exit 1
+fi
+
 "$bin" --port 0 > "$work/stdout" 2> "$work/stderr" &
 server_pid=$!
 for _ in $(seq 300); do
