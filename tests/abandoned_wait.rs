@@ -103,14 +103,10 @@ async fn an_abandoned_wait_costs_nothing_and_an_endless_one_still_returns() {
 
     let url = format!("{}?after=x", server.events_url("ttd", "apps-test"));
     let token = server.token("ttd");
-    let client = tokio::spawn(async move {
-        common::client()
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-    });
+    let client =
+        tokio::spawn(
+            async move { common::send(common::client().get(url).bearer_auth(token)).await },
+        );
     server.wait_for_requests(1, Duration::MAX).await.unwrap();
-    assert_eq!(client.await.unwrap().status(), 200);
+    assert_eq!(client.await.unwrap().status, 200);
 }

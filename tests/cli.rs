@@ -309,11 +309,8 @@ async fn fault_rules_come_from_flags_files_and_the_environment() {
     let client = reqwest::Client::new();
     let mut seen = Vec::new();
     for _ in 0..3 {
-        let response = client.get(&url).bearer_auth(&token).send().await.unwrap();
-        seen.push((
-            response.status().as_u16(),
-            response.headers().contains_key("next"),
-        ));
+        let answer = common::send(client.get(&url).bearer_auth(&token)).await;
+        seen.push((answer.status, answer.header("next").is_some()));
     }
     // --fault first, then the file's rules in order: 429, then 503, then drop_next.
     assert_eq!(seen, [(429, false), (503, false), (200, false)]);

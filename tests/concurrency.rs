@@ -46,15 +46,15 @@ async fn publish(server_url: String, handle: &MockServer, publisher: usize) {
                 .party(publisher as u32)
                 .with("source", source(publisher, n))
                 .build();
-            let response = client
-                .post(format!("{server_url}/events/api/v1/app"))
-                .bearer_auth(&token)
-                .header("PlatformAccessToken", &access_token)
-                .json(&body)
-                .send()
-                .await
-                .expect("publish");
-            assert_eq!(response.status(), 201);
+            let response = common::send(
+                client
+                    .post(format!("{server_url}/events/api/v1/app"))
+                    .bearer_auth(&token)
+                    .header("PlatformAccessToken", &access_token)
+                    .json(&body),
+            )
+            .await;
+            assert_eq!(response.status, 201);
             n += 1;
         }
         tokio::task::yield_now().await;
@@ -69,18 +69,10 @@ async fn poll(events_url: String, token: String, page_size: usize) -> Vec<String
     let mut seen: Vec<String> = Vec::new();
     let mut url = format!("{events_url}?from=2000-01-01Z&size={page_size}");
     while seen.len() < TOTAL && Instant::now() < deadline {
-        let response = client
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("poll");
-        assert_eq!(response.status(), 200);
-        let next = response
-            .headers()
-            .get("next")
-            .map(|v| v.to_str().unwrap().to_owned());
-        let page: Vec<Value> = response.json().await.expect("JSON page");
+        let response = common::send(client.get(&url).bearer_auth(&token)).await;
+        assert_eq!(response.status, 200);
+        let next = response.header("next").map(str::to_owned);
+        let page: Vec<Value> = serde_json::from_value(response.json()).expect("JSON page");
         seen.extend(page.iter().map(|e| e["id"].as_str().unwrap().to_owned()));
         url = match (next, seen.last()) {
             (Some(next), _) => next,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use altinn_events_mock::{FaultRule, MockServer, Route};
 use common::feed::{Consumer, event, server_with};
+use common::send;
 use serde_json::{Value, json};
 
 fn rule(text: &str) -> FaultRule {
@@ -167,36 +168,29 @@ async fn the_admin_api_lists_adds_and_removes_rules() {
     let client = reqwest::Client::new();
     let faults = format!("{}/_mock/faults", server.url());
 
-    let added = client
-        .post(&faults)
-        .json(&json!({"when": "nth:2", "what": "status:503", "retry_after": 2}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(added.status(), 201);
-    let location = added.headers()["location"].to_str().unwrap().to_owned();
-    let added: Value = added.json().await.unwrap();
+    let added = send(
+        client
+            .post(&faults)
+            .json(&json!({"when": "nth:2", "what": "status:503", "retry_after": 2})),
+    )
+    .await;
+    assert_eq!(added.status, 201);
+    let location = added.header("location").unwrap().to_owned();
+    let added = added.json();
     assert_eq!(location, format!("/_mock/faults/{}", added["id"]));
     assert_eq!(added["rule"], "when=nth:2,what=status:503,retry_after=2");
 
     // The spelling as a JSON string works too.
-    let spelled = client
-        .post(&faults)
-        .json(&json!("when=always,what=drop_next"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(spelled.status(), 201);
+    let spelled = send(
+        client
+            .post(&faults)
+            .json(&json!("when=always,what=drop_next")),
+    )
+    .await;
+    assert_eq!(spelled.status, 201);
 
     assert_eq!(statuses(&consumer, 2).await, [OK, DOWN]);
-    let listed: Value = client
-        .get(&faults)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = send(client.get(&faults)).await.json();
     assert_eq!(listed[0]["when"], "nth:2");
     assert_eq!(listed[0]["retry_after"], 2);
     assert_eq!(
@@ -206,27 +200,27 @@ async fn the_admin_api_lists_adds_and_removes_rules() {
     assert_eq!(listed[1]["route"], "query");
 
     let one = format!("{}{location}", server.url());
-    let shown: Value = client.get(&one).send().await.unwrap().json().await.unwrap();
+    let shown = send(client.get(&one)).await.json();
     assert_eq!(shown["rule"], added["rule"]);
-    assert_eq!(client.delete(&one).send().await.unwrap().status(), 204);
-    assert_eq!(client.delete(&one).send().await.unwrap().status(), 404);
-    assert_eq!(client.delete(&faults).send().await.unwrap().status(), 204);
+    assert_eq!(send(client.delete(&one)).await.status, 204);
+    assert_eq!(send(client.delete(&one)).await.status, 404);
+    assert_eq!(send(client.delete(&faults)).await.status, 204);
     assert!(server.faults().is_empty());
 
-    let refused = client
-        .post(&faults)
-        .json(&json!({"when": "nth:0", "what": "status:503"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 400);
-    let problem: Value = refused.json().await.unwrap();
+    let refused = send(
+        client
+            .post(&faults)
+            .json(&json!({"when": "nth:0", "what": "status:503"})),
+    )
+    .await;
+    assert_eq!(refused.status, 400);
+    let problem: Value = refused.json();
     assert!(
         problem["detail"].as_str().unwrap().contains("nth:N"),
         "{problem}"
     );
-    let wrong_method = client.put(&faults).send().await.unwrap();
-    assert_eq!(wrong_method.status(), 405);
+    let wrong_method = send(client.put(&faults)).await;
+    assert_eq!(wrong_method.status, 405);
 }
 
 #[tokio::test]
@@ -235,19 +229,11 @@ async fn a_rule_for_every_route_never_locks_out_its_own_removal() {
     let client = reqwest::Client::new();
     let faults = format!("{}/_mock/faults", server.url());
     let _outage = server.fault(rule("when=always,what=status:503,route=all"));
-    let health = client
-        .get(format!("{}/_mock/health", server.url()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(health.status(), 503);
-    assert_eq!(client.delete(&faults).send().await.unwrap().status(), 204);
-    let health = client
-        .get(format!("{}/_mock/health", server.url()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(health.status(), 200);
+    let health = send(client.get(format!("{}/_mock/health", server.url()))).await;
+    assert_eq!(health.status, 503);
+    assert_eq!(send(client.delete(&faults)).await.status, 204);
+    let health = send(client.get(format!("{}/_mock/health", server.url()))).await;
+    assert_eq!(health.status, 200);
 }
 
 #[tokio::test]
@@ -258,13 +244,13 @@ async fn everything_under_mock_faults_stays_reachable_and_an_unknown_id_is_a_pro
     for id in ["abc", "8.7e-33", "999"] {
         let url = format!("{}/_mock/faults/{id}", server.url());
         for request in [client.get(&url), client.delete(&url)] {
-            let response = request.send().await.unwrap();
-            assert_eq!(response.status(), 404, "{id}");
+            let response = send(request).await;
+            assert_eq!(response.status, 404, "{id}");
             assert_eq!(
-                response.headers()["content-type"],
-                "application/problem+json; charset=utf-8"
+                response.content_type(),
+                Some("application/problem+json; charset=utf-8")
             );
-            let body: Value = response.json().await.unwrap();
+            let body = response.json();
             assert_eq!(body["status"], 404);
             assert!(body["detail"].as_str().unwrap().contains(id), "{body}");
         }
@@ -280,15 +266,10 @@ async fn by_default_a_rule_counts_the_consumers_requests_not_its_token_requests(
     let mut statuses = Vec::new();
     for _ in 0..4 {
         // A script fetches a token before each query: the rule must not count it.
-        let token = client
-            .get(format!("{}/_mock/token?org=ttd", server.url()))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(token.status(), 200);
-        let token = token.text().await.unwrap();
-        let page = client.get(&url).bearer_auth(token).send().await.unwrap();
-        statuses.push(page.status().as_u16());
+        let token = send(client.get(format!("{}/_mock/token?org=ttd", server.url()))).await;
+        assert_eq!(token.status, 200);
+        let page = send(client.get(&url).bearer_auth(token.body)).await;
+        statuses.push(page.status);
     }
     assert_eq!(statuses, [OK, OK, DOWN, OK]);
 }
@@ -317,7 +298,7 @@ async fn startup_rules_are_numbered_from_1_and_again_after_a_reset() {
 
 #[tokio::test]
 async fn without_the_admin_api_the_header_is_ignored_as_production_ignores_it() {
-    let server = common::start_with(common::with_rules().admin_api(false)).await;
+    let server = common::start_without_admin(common::with_rules()).await;
     let token = server.token("org=ttd").await;
     let path = format!("{}?after=0", common::APPS_TEST);
     let answer = server

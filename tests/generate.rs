@@ -183,7 +183,7 @@ async fn follow(url_base: &str, token: Option<&str>, want: usize) -> Vec<String>
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let page: Vec<Value> = request.send().await.unwrap().json().await.unwrap();
+        let page: Vec<Value> = serde_json::from_value(common::send(request).await.json()).unwrap();
         seen.extend(page.iter().map(|e| e["id"].as_str().unwrap().to_owned()));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -12,15 +12,13 @@ use common::{SOURCE, app_event, cloud_event, event, raw_get};
 use serde_json::{Value, json};
 
 async fn ids(server: &MockServer, query: &str) -> Vec<String> {
-    let body = reqwest::Client::new()
-        .get(format!("{}?{query}", server.events_url("ttd", "apps-test")))
-        .bearer_auth(server.token("ttd"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = common::send(
+        reqwest::Client::new()
+            .get(format!("{}?{query}", server.events_url("ttd", "apps-test")))
+            .bearer_auth(server.token("ttd")),
+    )
+    .await
+    .body;
     let events: Vec<Value> = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
     events
         .iter()
@@ -177,7 +175,7 @@ async fn the_journal_and_waiting_for_requests() {
     let client = tokio::spawn(async move {
         let client = reqwest::Client::new();
         for _ in 0..3 {
-            client.get(&url).bearer_auth(&token).send().await.unwrap();
+            common::send(client.get(&url).bearer_auth(&token)).await;
         }
     });
     server
@@ -283,30 +281,25 @@ async fn tokens_from_the_handle_are_accepted_in_strict_mode() {
     let server = MockServer::start().await;
     let client = reqwest::Client::new();
     let url = format!("{}?after=x", server.events_url("ttd", "apps-test"));
-    let answer = client
-        .get(&url)
-        .bearer_auth(server.token("ttd"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 200);
-    let person = client
-        .get(&url)
-        .bearer_auth(server.person_token(1337, 50001))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(person.status(), 401);
+    let answer = common::send(client.get(&url).bearer_auth(server.token("ttd"))).await;
+    assert_eq!(answer.status, 200);
+    let person = common::send(
+        client
+            .get(&url)
+            .bearer_auth(server.person_token(1337, 50001)),
+    )
+    .await;
+    assert_eq!(person.status, 401);
     let access = server.platform_access_token("ttd/apps-test");
-    let published = client
-        .post(format!("{}/events/api/v1/app", server.url()))
-        .bearer_auth(server.token("ttd"))
-        .header("PlatformAccessToken", access)
-        .json(&app_event().build())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(published.status(), 201);
+    let published = common::send(
+        client
+            .post(format!("{}/events/api/v1/app", server.url()))
+            .bearer_auth(server.token("ttd"))
+            .header("PlatformAccessToken", access)
+            .json(&app_event().build()),
+    )
+    .await;
+    assert_eq!(published.status, 201);
 }
 
 #[tokio::test]
@@ -338,8 +331,8 @@ async fn the_builder_s_extra_key_is_trusted_in_strict_mode_and_the_journal_cap_h
     let client = reqwest::Client::new();
     let url = format!("{}?after=x", server.events_url("ttd", "apps-test"));
     for _ in 0..2 {
-        let answer = client.get(&url).bearer_auth(&token).send().await.unwrap();
-        assert_eq!(answer.status(), 200);
+        let answer = common::send(client.get(&url).bearer_auth(&token)).await;
+        assert_eq!(answer.status, 200);
     }
     assert_eq!(server.received_requests().len(), 1, "capped at one");
     assert_eq!(server.received_requests()[0].id, 2, "the newest kept");

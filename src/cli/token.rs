@@ -28,7 +28,7 @@ pub(super) struct TokenArgs {
     /// The scope claim (service owners default to altinn:serviceowner/instances.read).
     #[arg(long, env = "ALTINN_EVENTS_MOCK_SCOPE")]
     scope: Option<String>,
-    /// Seconds until the token expires; negative gives an expired token.
+    /// Seconds until the token expires (within 100 years either way); negative gives an expired token.
     #[arg(
         long,
         env = "ALTINN_EVENTS_MOCK_EXPIRES_IN",

@@ -39,17 +39,23 @@ pub(crate) async fn launch(args: &[&str], env: &[(&str, &str)]) -> Running {
     }
 }
 
+/// GET `url` from a binary started with the default admin settings; the answer is held to
+/// the published OpenAPI document.
 pub(crate) async fn get(url: &str, token: Option<&str>) -> (u16, String) {
     let client = reqwest::Client::new();
     let mut request = client.get(url);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    let response = request.send().await.expect("request");
-    (
-        response.status().as_u16(),
-        response.text().await.expect("body"),
-    )
+    let answer = super::send(request).await;
+    (answer.status, answer.body)
+}
+
+/// The status of GET `url`, whatever the server's settings (`--no-admin` serves less than
+/// the document describes).
+pub(crate) async fn status_of(url: &str) -> u16 {
+    let response = reqwest::get(url).await.expect("request");
+    response.status().as_u16()
 }
 
 pub(crate) async fn failing_start(args: &[&str]) -> (i32, String) {

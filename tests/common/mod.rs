@@ -1,9 +1,10 @@
 //! Shared by the integration tests: servers started the one way every server starts
-//! ([`MockServer::builder`]), a real HTTP client, one CloudEvent builder and one raw-socket
-//! helper.
+//! ([`MockServer::builder`]), a real HTTP client whose every answer is checked against the
+//! published OpenAPI document ([`contract`]), one CloudEvent builder and one raw-socket helper.
 #![allow(dead_code)] // each test binary uses its own part of this
 
 pub(crate) mod binary;
+pub(crate) mod contract;
 pub(crate) mod feed;
 pub(crate) mod push;
 pub(crate) mod receiver;
@@ -34,6 +35,8 @@ pub(crate) const SOURCE: &str = "https://ttd.apps.tt02.altinn.no/ttd/apps-test/i
 pub(crate) struct TestServer {
     pub(crate) server: MockServer,
     pub(crate) client: reqwest::Client,
+    /// Which part of the OpenAPI document the server serves, for the contract check.
+    served: contract::Served,
 }
 
 /// A builder with `fixtures/test/rules.json` (strict auth, as production).
@@ -51,6 +54,17 @@ pub(crate) async fn start_with(builder: MockServerBuilder) -> TestServer {
     TestServer {
         server: builder.start().await,
         client: client(),
+        served: contract::Served::Everything,
+    }
+}
+
+/// Starts the server `builder` describes without the admin API (`--no-admin`): the contract
+/// check then knows its `/_mock` paths (but token and health) are not served.
+pub(crate) async fn start_without_admin(builder: MockServerBuilder) -> TestServer {
+    TestServer {
+        server: builder.admin_api(false).start().await,
+        client: client(),
+        served: contract::Served::WithoutAdmin,
     }
 }
 
@@ -294,15 +308,57 @@ impl TestServer {
             .await
     }
 
+    /// Sends `request` and reads the answer in full, then holds it to the OpenAPI document
+    /// ([`send`]).
     pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
-        let response = request.send().await.expect("request succeeds");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response.text().await.expect("body reads");
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        send_as(self.served, request).await
     }
+
+    /// Sends `request` and reads the answer, without the contract check: for an answer the
+    /// document puts outside itself (Kestrel's refusals) or a fault breaks on purpose
+    /// (`malformed`, a `status:2xx` instead of a page).
+    pub(crate) async fn send_unchecked(&self, request: reqwest::RequestBuilder) -> Answer {
+        exchange(request).await.2
+    }
+}
+
+/// Sends `request` to a server with the default settings (any [`MockServer`]), reads the
+/// answer in full and holds it to the published OpenAPI document: an answer the document does
+/// not describe fails the test.
+pub(crate) async fn send(request: reqwest::RequestBuilder) -> Answer {
+    send_as(contract::Served::Everything, request).await
+}
+
+async fn send_as(served: contract::Served, request: reqwest::RequestBuilder) -> Answer {
+    let (method, path, answer) = exchange(request).await;
+    let seen = contract::Seen {
+        method: &method,
+        path: &path,
+        status: answer.status,
+        headers: &answer.headers,
+        body: &answer.body,
+    };
+    if let Err(broken) = contract::check(served, &seen).await {
+        panic!("the answer breaks the published contract (GET /_mock/openapi.json): {broken}");
+    }
+    answer
+}
+
+async fn exchange(request: reqwest::RequestBuilder) -> (String, String, Answer) {
+    let (client, request) = request.build_split();
+    let request = request.expect("the request builds");
+    let (method, path) = (
+        request.method().to_string(),
+        request.url().path().to_owned(),
+    );
+    let response = client.execute(request).await.expect("request succeeds");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.text().await.expect("body reads");
+    let answer = Answer {
+        status,
+        headers,
+        body,
+    };
+    (method, path, answer)
 }

@@ -47,6 +47,9 @@ impl std::error::Error for TokenError {}
 
 /// Default lifetime of a minted token, in seconds.
 pub(super) const DEFAULT_EXPIRES_IN: i64 = 3600;
+/// The longest lifetime either way: 100 years. A fixed bound, unlike "whatever does not
+/// overflow now + expires_in", so the OpenAPI document can state it.
+const MAX_EXPIRES_IN: i64 = 3_155_760_000;
 const DEFAULT_SCOPE: &str = "altinn:serviceowner/instances.read";
 const ISSUER: &str = "altinn-events-mock";
 /// Digdir's organisation number, the owner of the test org `ttd`.
@@ -145,9 +148,24 @@ impl TokenRequest {
 
     /// The claims this request stands for, issued at `now` (Unix seconds).
     pub(crate) fn claims(&self, now: i64) -> Result<Map<String, Value>, TokenError> {
-        let exp = now
-            .checked_add(self.expires_in)
-            .ok_or_else(|| TokenError("expires_in is out of range".into()))?;
+        if !(-MAX_EXPIRES_IN..=MAX_EXPIRES_IN).contains(&self.expires_in) {
+            return Err(TokenError(format!(
+                "expires_in must be within 100 years either way ({MAX_EXPIRES_IN} seconds), not {}",
+                self.expires_in
+            )));
+        }
+        let exp = now.saturating_add(self.expires_in);
+        // A value the chosen kind of token would not read is a mistake, not something to drop.
+        if self.party_id.is_some() && self.user_id.is_none() {
+            return Err(TokenError(
+                "partyId goes with userId (a person token)".into(),
+            ));
+        }
+        if self.org_number.is_some() && (self.user_id.is_some() || self.app.is_some()) {
+            return Err(TokenError(
+                "orgNumber goes with org, with systemUserId, or alone (an organisation)".into(),
+            ));
+        }
         let mut claims = match (&self.org, &self.user_id, &self.app, &self.system_user_id) {
             (Some(org), None, None, None) => self.service_owner_claims(org)?,
             (None, Some(user_id), None, None) => self.person_claims(user_id)?,
@@ -360,6 +378,33 @@ mod tests {
         assert_eq!(claims["scope"], DEFAULT_SCOPE);
         let exp = claims["exp"].as_i64().unwrap();
         assert_eq!(exp - claims["iat"].as_i64().unwrap(), 3600);
+    }
+
+    #[test]
+    fn values_the_kind_of_token_does_not_read_are_refused() {
+        let person_with_org_number = TokenRequest {
+            org_number: Some("991825827".into()),
+            ..TokenRequest::person(1337, 50001)
+        };
+        assert!(person_with_org_number.claims(NOW).is_err());
+        let owner_with_party = TokenRequest {
+            party_id: Some("50001".into()),
+            ..TokenRequest::service_owner("ttd")
+        };
+        assert!(owner_with_party.claims(NOW).is_err());
+    }
+
+    #[test]
+    fn lifetimes_beyond_a_hundred_years_are_refused() {
+        let lasting = |expires_in| TokenRequest {
+            expires_in,
+            ..TokenRequest::service_owner("ttd")
+        };
+        assert!(lasting(MAX_EXPIRES_IN).claims(NOW).is_ok());
+        assert!(lasting(-MAX_EXPIRES_IN).claims(NOW).is_ok());
+        for beyond in [MAX_EXPIRES_IN + 1, -MAX_EXPIRES_IN - 1, i64::MAX, i64::MIN] {
+            assert!(lasting(beyond).claims(NOW).is_err(), "{beyond}");
+        }
     }
 
     #[test]
