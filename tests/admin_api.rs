@@ -162,7 +162,7 @@ async fn events_list_with_sequence_numbers_and_registration_times_and_delete_emp
     assert_eq!(deleted.status, 204);
     assert_eq!(
         server.get("/_mock/health").await.json(),
-        json!({"status": "ok", "events": 0})
+        json!({"status": "ok", "events": 0, "droppedLogLines": 0})
     );
 }
 
@@ -264,7 +264,10 @@ async fn reset_restores_the_startup_events_the_journal_and_real_time() {
     let answer = server
         .send(server.client.post(server.url("/_mock/reset")))
         .await;
-    assert_eq!(answer.json(), json!({"status": "ok", "events": 12}));
+    assert_eq!(
+        answer.json(),
+        json!({"status": "ok", "events": 12, "droppedLogLines": 0})
+    );
     assert_eq!(server.get("/_mock/requests").await.json(), json!([]));
     let now = server.get("/_mock/clock").await.json()["now"]
         .as_str()

@@ -1,7 +1,9 @@
 //! The command-line face: `serve` (the default), `token` and `generate`. Flags become builder
 //! calls; every flag can also come from an environment variable `ALTINN_EVENTS_MOCK_<FLAG>`.
 
+mod exposure;
 mod generate;
+mod log;
 mod serve;
 mod token;
 

@@ -51,6 +51,8 @@ pub(crate) struct MockService {
     auth: Authenticator,
     journal: Journal,
     faults: faults::Faults,
+    /// The longest delay or slow body a fault rule may ask for.
+    max_fault_duration: std::time::Duration,
     live: LiveFeed,
     /// Where background work (the live feed, waits) runs: the server's own runtime.
     runtime: tokio::runtime::Handle,
@@ -115,6 +117,17 @@ impl MockService {
     /// Every stored event, in sequence order.
     pub(crate) fn events(&self) -> Vec<StoredEvent> {
         self.read_store().events().to_vec()
+    }
+
+    /// Up to `limit` stored events after sequence number `after`, in sequence order, and
+    /// whether more follow them.
+    pub(crate) fn events_page(&self, after: u64, limit: usize) -> (Vec<StoredEvent>, bool) {
+        let store = self.read_store();
+        let events = store.events();
+        let start = events.partition_point(|stored| stored.sequence_number <= after);
+        let page = &events[start..];
+        let taken = page.len().min(limit);
+        (page[..taken].to_vec(), page.len() > taken)
     }
 
     /// How many events are stored.

@@ -11,12 +11,13 @@ use super::auth::Authenticator;
 use super::clock::Clock;
 use super::error::StartError;
 use super::faults::Faults;
+use super::journal::DEFAULT_JOURNAL_MAX_BYTES;
 use super::journal::Journal;
 use super::live::LiveFeed;
 use super::{DEFAULT_JOURNAL_CAP, MockService, Startup};
 use crate::domain::auth::AuthMode;
 use crate::domain::event::Event;
-use crate::domain::faults::{FaultRule, FaultSet};
+use crate::domain::faults::{DEFAULT_MAX_FAULT_DURATION, FaultRule, FaultSet};
 use crate::domain::fixtures;
 use crate::domain::generate::{Generator, GeneratorOptions};
 use crate::domain::store::{EventStore, Party};
@@ -50,6 +51,10 @@ pub(crate) struct Settings {
     pub(crate) live: Option<Rate>,
     /// Fault rules standing from the start, and again after each reset.
     pub(crate) faults: Vec<FaultRule>,
+    /// The longest delay or slow body a fault rule may ask for.
+    pub(crate) max_fault_duration: Duration,
+    /// Bytes the request journal may hold.
+    pub(crate) journal_max_bytes: usize,
 }
 
 impl Default for Settings {
@@ -67,6 +72,8 @@ impl Default for Settings {
             journal_cap: DEFAULT_JOURNAL_CAP,
             live: None,
             faults: Vec::new(),
+            max_fault_duration: DEFAULT_MAX_FAULT_DURATION,
+            journal_max_bytes: DEFAULT_JOURNAL_MAX_BYTES,
         }
     }
 }
@@ -78,9 +85,11 @@ pub(crate) struct Loaded {
     auth: Authenticator,
     visibility_lag: TimeDelta,
     journal_cap: usize,
+    journal_max_bytes: usize,
     live: LiveFeed,
     live_at_start: Option<Rate>,
     faults: FaultSet,
+    max_fault_duration: Duration,
 }
 
 impl Settings {
@@ -97,6 +106,13 @@ impl Settings {
                 name: "visibility lag",
                 reason: format!("{:?} is too large", self.visibility_lag),
             })?;
+        for rule in &self.faults {
+            rule.check_within(self.max_fault_duration)
+                .map_err(|error| StartError::Setting {
+                    name: "fault rule",
+                    reason: format!("{rule}: {error}"),
+                })?;
+        }
         let mut data = if self.demo {
             fixtures::demo()?
         } else {
@@ -130,9 +146,11 @@ impl Settings {
             auth,
             visibility_lag,
             journal_cap: self.journal_cap,
+            journal_max_bytes: self.journal_max_bytes,
             live: LiveFeed::new(self.generator.clone(), live_generator),
             live_at_start: self.live,
             faults: FaultSet::new(self.generator.seed, self.faults),
+            max_fault_duration: self.max_fault_duration,
         })
     }
 }
@@ -153,8 +171,9 @@ impl Loaded {
             clock: Clock::system(),
             visibility_lag: self.visibility_lag,
             auth: self.auth,
-            journal: Journal::new(self.journal_cap),
+            journal: Journal::new(self.journal_cap, self.journal_max_bytes),
             faults: Faults::new(self.faults),
+            max_fault_duration: self.max_fault_duration,
             live: self.live,
             runtime: tokio::runtime::Handle::current(),
             this: this.clone(),

@@ -3,6 +3,7 @@
 //! helper.
 #![allow(dead_code)] // each test binary uses its own part of this
 
+pub(crate) mod binary;
 pub(crate) mod feed;
 
 use std::io::{Read, Write};
