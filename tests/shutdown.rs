@@ -82,3 +82,35 @@ async fn a_request_longer_than_the_shutdown_timeout_gets_a_closed_connection() {
     assert!(outcome.is_err(), "{outcome:?}");
     assert!(took < Duration::from_secs(10), "{took:?}");
 }
+
+#[tokio::test]
+async fn mock_server_shutdown_waits_for_its_shutdown_timeout_then_closes() {
+    let server = common::with_rules()
+        .shutdown_timeout(Duration::from_millis(300))
+        .start()
+        .await;
+    let delayed = server.fault("when=first:1,what=delay:10m,route=query");
+    let url = format!("{}?after=e07", server.events_url("ttd", "apps-test"));
+    let in_flight = tokio::spawn(
+        reqwest::Client::new()
+            .get(url)
+            .bearer_auth(server.token("ttd"))
+            .timeout(Duration::from_secs(30))
+            .send(),
+    );
+    // Polled only to know the request arrived; the bound turns a hang into a failure.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while delayed.fired() == 0 {
+        assert!(Instant::now() < deadline, "the request never arrived");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let started = Instant::now();
+    tokio::task::spawn_blocking(move || server.shutdown())
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        in_flight.await.unwrap().is_err(),
+        "the connection was closed"
+    );
+}

@@ -11,7 +11,7 @@ use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
 /// How long a refused connection may take to send what it meant to before it is closed.
-const LINGER: Duration = Duration::from_secs(1);
+const LINGER: Duration = Duration::from_secs(3);
 
 /// Refusals lingering at once; past this, a refused connection is just closed.
 pub(super) const LINGERING_REFUSALS: usize = 64;

@@ -173,6 +173,21 @@ impl MockServerBuilder {
     /// file-descriptor limit allows, less a reserve; never more). Past it a client gets a
     /// `503` with `Retry-After: 1` at once and the connection closes: to test how a client
     /// copes with a server that is full.
+    ///
+    /// ```
+    /// use altinn_events_mock::MockServer;
+    /// use std::io::{Read, Write};
+    ///
+    /// let server = MockServer::builder().max_connections(1).start_blocking();
+    /// let mut first = std::net::TcpStream::connect(server.address())?;
+    /// first.write_all(b"GET /_mock/health HTTP/1.1\r\nHost: x\r\n\r\n")?;
+    /// first.read(&mut [0; 512])?; // served, and kept open
+    /// let mut second = std::net::TcpStream::connect(server.address())?;
+    /// let mut answer = String::new();
+    /// second.read_to_string(&mut answer)?;
+    /// assert!(answer.starts_with("HTTP/1.1 503 Service Unavailable"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn max_connections(mut self, connections: usize) -> Self {
         self.http.limits.max_connections = Some(connections);
         self

@@ -316,9 +316,11 @@ impl MockService {
         self.journal.page(limit, before)
     }
 
-    /// Empties the journal and restarts its numbering and query count.
+    /// Empties the journal and restarts its numbering and query count; the memory it took
+    /// goes back to the operating system.
     pub(crate) fn clear_requests(&self) {
         self.journal.clear();
+        super::memory::release_freed();
     }
 
     /// How many query requests arrived since the start or the last reset.

@@ -15,6 +15,7 @@ mod error;
 mod faults;
 mod journal;
 mod live;
+mod memory;
 mod settings;
 
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
@@ -140,6 +141,7 @@ impl MockService {
     pub(crate) fn clear_events(&self) {
         self.write_store().clear();
         self.live.restart_fresh();
+        memory::release_freed();
     }
 
     /// Back to how the server started: its startup events (renumbered from 1) and parties,
@@ -151,6 +153,7 @@ impl MockService {
         self.journal.clear();
         self.clock.reset();
         self.faults.reset();
+        memory::release_freed();
     }
 
     // ---- queries ----
