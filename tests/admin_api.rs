@@ -327,10 +327,25 @@ async fn the_openapi_document_describes_the_faked_and_admin_endpoints() {
             "person",
             "type",
             "size",
-            "x-mock-fault"
+            "x-mock-fault",
+            "x-mock-admin-token"
         ]
     );
     assert!(query["responses"]["200"]["headers"]["next"].is_object());
+    // The admin lists' paging is described.
+    let events = &doc["paths"]["/_mock/events"]["get"];
+    let paging: Vec<&str> = events["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(paging, ["after", "limit"]);
+    assert!(events["responses"]["200"]["headers"]["next"].is_object());
+    let health = &doc["paths"]["/_mock/health"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"]["properties"];
+    let keys: Vec<&String> = health.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["droppedLogLines", "events", "status"]);
 }
 
 #[tokio::test]
