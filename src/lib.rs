@@ -63,6 +63,8 @@
 pub mod bench_support;
 mod cli;
 mod domain;
+#[doc(hidden)]
+pub mod fuzz_support;
 mod http;
 mod mock_server;
 mod service;

@@ -181,7 +181,7 @@ async fn events_list_with_sequence_numbers_and_registration_times_and_delete_emp
     assert_eq!(deleted.status, 204);
     assert_eq!(
         server.get("/_mock/health").await.json(),
-        json!({"status": "ok", "events": 0})
+        json!({"status": "ok", "events": 0, "droppedLogLines": 0})
     );
 }
 
@@ -283,7 +283,10 @@ async fn reset_restores_the_startup_events_the_journal_and_real_time() {
     let answer = server
         .send(server.client.post(server.url("/_mock/reset")))
         .await;
-    assert_eq!(answer.json(), json!({"status": "ok", "events": 12}));
+    assert_eq!(
+        answer.json(),
+        json!({"status": "ok", "events": 12, "droppedLogLines": 0})
+    );
     assert_eq!(server.get("/_mock/requests").await.json(), json!([]));
     let now = server.get("/_mock/clock").await.json()["now"]
         .as_str()
@@ -351,10 +354,25 @@ async fn the_openapi_document_describes_the_faked_and_admin_endpoints() {
             "person",
             "type",
             "size",
-            "x-mock-fault"
+            "x-mock-fault",
+            "x-mock-admin-token"
         ]
     );
     assert!(query["responses"]["200"]["headers"]["next"].is_object());
+    // The admin lists' paging is described.
+    let events = &doc["paths"]["/_mock/events"]["get"];
+    let paging: Vec<&str> = events["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(paging, ["after", "limit"]);
+    assert!(events["responses"]["200"]["headers"]["next"].is_object());
+    let health = &doc["components"]["schemas"]["Health"]["properties"];
+    let mut keys: Vec<&String> = health.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["droppedLogLines", "events", "status"]);
 }
 
 #[tokio::test]

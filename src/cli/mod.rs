@@ -2,8 +2,10 @@
 //! become builder calls; every flag can also come from an environment variable
 //! `ALTINN_EVENTS_MOCK_<FLAG>`.
 
+mod exposure;
 mod generate;
 mod health;
+mod log;
 mod push;
 mod serve;
 mod token;

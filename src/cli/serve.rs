@@ -3,17 +3,21 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use clap::builder::BoolishValueParser;
 use clap::{Args, ValueEnum};
 
+use super::exposure;
 use super::generate::GeneratorArgs;
+use super::log::LogPipe;
 use super::push::PushArgs;
 use crate::domain::auth::{AuthMode, Grant};
 use crate::domain::faults::FaultRule;
 use crate::domain::units::{Rate, parse_byte_size, parse_duration};
-use crate::http::GRACE_PERIOD;
+use crate::http::{DEFAULT_MIN_DATA_RATE, MinDataRate, raise_descriptor_limit};
 use crate::mock_server::MockServerBuilder;
 use crate::service::{DEFAULT_JOURNAL_CAP, StartError};
 
@@ -118,6 +122,44 @@ pub(super) struct ServeArgs {
     #[arg(long, env = "ALTINN_EVENTS_MOCK_RESOURCE_ACCESS", default_value = "open", value_parser = ["open", "grants"])]
     resource_access: String,
 
+    /// Bytes the journal keeps at most (the oldest entries go first); header values over
+    /// 4 KiB are journaled truncated and marked.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_JOURNAL_MAX_BYTES", default_value = "64MiB", value_parser = parse_byte_size)]
+    journal_max_bytes: usize,
+
+    /// Connections served at once; past it a client gets a 503 at once (default: the
+    /// file-descriptor limit, raised to its hard limit at start, less a reserve).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_MAX_CONNECTIONS", value_name = "N", value_parser = parse_positive_count)]
+    max_connections: Option<usize>,
+
+    /// How long a connection may wait for its next request (Kestrel's KeepAliveTimeout).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_KEEP_ALIVE_TIMEOUT", default_value = "130s", value_parser = parse_positive_duration)]
+    keep_alive_timeout: Duration,
+
+    /// How long a request's head may take from its first byte; the connection is then closed
+    /// (Kestrel's RequestHeadersTimeout).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_HEADER_TIMEOUT", default_value = "30s", value_parser = parse_positive_duration)]
+    header_timeout: Duration,
+
+    /// Slowest a request body may arrive, in bytes/s, before a 408 (Kestrel's
+    /// MinRequestBodyDataRate); a response the client takes nothing of for the grace period
+    /// is aborted. 0 turns both checks off.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_MIN_DATA_RATE", value_name = "BYTES_PER_SECOND", default_value_t = DEFAULT_MIN_DATA_RATE.bytes_per_second)]
+    min_data_rate: u64,
+
+    /// How long before the minimum data rate is first checked.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_MIN_DATA_RATE_GRACE", default_value = "5s", value_parser = parse_positive_duration)]
+    min_data_rate_grace: Duration,
+
+    /// Longest delay or slow_body a fault rule may ask for; longer ones are refused.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_MAX_FAULT_DURATION", default_value = "10m", value_parser = parse_duration)]
+    max_fault_duration: Duration,
+
+    /// How long requests in flight may finish after Ctrl-C or SIGTERM before their
+    /// connections are closed.
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_SHUTDOWN_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    shutdown_timeout: Duration,
+
     #[command(flatten)]
     pub(super) generator: GeneratorArgs,
 
@@ -133,6 +175,20 @@ pub(super) struct ServeArgs {
 enum LogFormat {
     Text,
     Json,
+}
+
+fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        Duration::ZERO => Err(format!("{text:?} must be longer than zero")),
+        duration => Ok(duration),
+    }
+}
+
+fn parse_positive_count(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("{text:?} is not a whole number from 1")),
+    }
 }
 
 fn parse_base_url(text: &str) -> Result<String, String> {
@@ -166,7 +222,19 @@ impl ServeArgs {
             .max_body(self.max_body)
             .journal_cap(self.journal_cap)
             .resource_access(self.resource_access.parse().unwrap_or_default())
+            .journal_max_bytes(self.journal_max_bytes)
+            .keep_alive_timeout(self.keep_alive_timeout)
+            .header_timeout(self.header_timeout)
+            .min_data_rate(MinDataRate {
+                bytes_per_second: self.min_data_rate,
+                grace: self.min_data_rate_grace,
+            })
+            .max_fault_duration(self.max_fault_duration)
+            .shutdown_timeout(self.shutdown_timeout)
             .generator(self.generator.options());
+        if let Some(connections) = self.max_connections {
+            builder = builder.max_connections(connections);
+        }
         if self.fixtures.is_empty() {
             builder = builder.demo_data();
         }
@@ -246,9 +314,15 @@ fn read_fault_file(path: &Path) -> Result<Vec<FaultRule>, String> {
 /// Serves until Ctrl-C or SIGTERM: exit code 0 after a clean stop, 2 for bad input, 1 when
 /// the address cannot be bound.
 pub(super) fn run(args: ServeArgs) -> ExitCode {
-    init_logging(args.log_format);
+    let dropped_log_lines = init_logging(args.log_format);
+    // A flood of connections is refused by the cap, which follows this limit, instead of
+    // running the process out of descriptors.
+    raise_descriptor_limit();
+    let grace = args.shutdown_timeout;
+    let guarded = args.admin_token.is_some();
+    let admin = !args.no_admin;
     let (builder, names) = match args.into_builder() {
-        Ok(built) => built,
+        Ok((builder, names)) => (builder.dropped_log_lines(dropped_log_lines), names),
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(2);
@@ -279,6 +353,9 @@ pub(super) fn run(args: ServeArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        if let Some(warning) = exposure::warning(server.local_addr(), admin, guarded) {
+            eprintln!("{warning}");
+        }
         tracing::info!(events = server.event_count(), auth = %server.auth_mode(), "ready");
         // Harnesses in any language wait for exactly this line on stdout.
         let mut stdout = std::io::stdout().lock();
@@ -291,7 +368,7 @@ pub(super) fn run(args: ServeArgs) -> ExitCode {
         server
             .serve(async move {
                 shutdown.await;
-                GRACE_PERIOD
+                grace
             })
             .await;
         tracing::info!("stopped");
@@ -299,16 +376,38 @@ pub(super) fn run(args: ServeArgs) -> ExitCode {
     })
 }
 
-fn init_logging(format: LogFormat) {
+/// Logs to stderr through a bounded buffer that never makes a request wait; returns the
+/// count of lines dropped while stderr could not take them. Should the writer thread not
+/// start, lines go to stderr directly (and nothing is ever dropped).
+fn init_logging(format: LogFormat) -> Arc<AtomicU64> {
+    let ansi = std::io::stderr().is_terminal();
+    let pipe = match LogPipe::start(format == LogFormat::Json) {
+        Ok(pipe) => pipe,
+        Err(error) => {
+            eprintln!("warning: logging directly to stderr: {error}");
+            let builder = tracing_subscriber::fmt()
+                .with_writer(std::io::stderr)
+                .with_target(false)
+                .with_ansi(ansi)
+                .with_max_level(tracing::Level::INFO);
+            let _ = match format {
+                LogFormat::Text => builder.try_init(),
+                LogFormat::Json => builder.json().try_init(),
+            };
+            return Arc::default();
+        }
+    };
+    let dropped = pipe.dropped();
     let builder = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(pipe)
         .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(ansi)
         .with_max_level(tracing::Level::INFO);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
+    dropped
 }
 
 /// Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the future

@@ -1,6 +1,8 @@
 //! `/_mock`: the powers of the Rust helper for CLI users and other languages — put events in,
 //! read what clients asked, move the clock, reset — plus a token minter and a health check.
 
+use std::sync::atomic::Ordering;
+
 use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -15,7 +17,6 @@ use super::router::AdminEndpoint;
 use crate::domain::auth::TokenRequest;
 use crate::domain::event::format_rfc3339;
 use crate::domain::fixtures::{self, Format};
-use crate::domain::store::Registration;
 use crate::domain::units::parse_duration;
 
 /// Refuses the request unless it may use `endpoint`: with `--no-admin` everything but token
@@ -75,17 +76,13 @@ pub(super) async fn answer(
             "application/json",
             super::openapi::document(&app.base_url(&parts.headers)),
         )),
-        (AdminEndpoint::Events, &Method::GET) => Ok(list_events(app)),
+        (AdminEndpoint::Events, &Method::GET) => super::admin_paging::events(app, parts),
         (AdminEndpoint::Events, &Method::POST) => store_events(app, parts, body),
         (AdminEndpoint::Events, &Method::DELETE) => {
             service.clear_events();
             Ok(empty(StatusCode::NO_CONTENT))
         }
-        (AdminEndpoint::Requests, &Method::GET) => {
-            let mut entries = service.requests();
-            entries.reverse();
-            Ok(json_response(StatusCode::OK, &entries))
-        }
+        (AdminEndpoint::Requests, &Method::GET) => super::admin_paging::requests(app, parts),
         (AdminEndpoint::Requests, &Method::DELETE) => {
             service.clear_requests();
             Ok(empty(StatusCode::NO_CONTENT))
@@ -114,11 +111,12 @@ pub(super) async fn answer(
     }
 }
 
-/// `{"status":"ok","events":N}`, in that order.
+/// `{"status":"ok","events":N,"droppedLogLines":K}`, in that order.
 fn health(app: &App) -> HttpResponse {
     let body = format!(
-        "{{\"status\":\"ok\",\"events\":{}}}",
-        app.service.event_count()
+        "{{\"status\":\"ok\",\"events\":{},\"droppedLogLines\":{}}}",
+        app.service.event_count(),
+        app.settings.dropped_log_lines.load(Ordering::Relaxed)
     );
     with_body(StatusCode::OK, JSON, body)
 }
@@ -135,40 +133,6 @@ fn mint_token(app: &App, raw_query: &str) -> Result<HttpResponse, Problem> {
         "text/plain; charset=utf-8",
         token,
     ))
-}
-
-/// Every stored event with its sequence number and registration time (`null` for events
-/// loaded at startup), the event itself as the query serves it.
-fn list_events(app: &App) -> HttpResponse {
-    let events = app.service.events();
-    let mut body = Vec::with_capacity(
-        events
-            .iter()
-            .map(|e| e.event.json_bytes().len() + 80)
-            .sum::<usize>()
-            + 2,
-    );
-    body.push(b'[');
-    for (i, stored) in events.iter().enumerate() {
-        if i > 0 {
-            body.push(b',');
-        }
-        let registered = match stored.registered {
-            Registration::BeforeStart => "null".to_owned(),
-            Registration::At(time) => format!("\"{}\"", format_rfc3339(time)),
-        };
-        body.extend_from_slice(
-            format!(
-                "{{\"sequenceNumber\":{},\"registeredAt\":{registered},\"event\":",
-                stored.sequence_number
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(stored.event.json_bytes());
-        body.push(b'}');
-    }
-    body.push(b']');
-    with_body(StatusCode::OK, JSON, body)
 }
 
 /// `POST /_mock/events`: a JSON array, one event, `{"events", "parties"}`, or NDJSON; all

@@ -58,7 +58,11 @@ fn add(app: &App, body: &Bytes) -> Result<HttpResponse, Problem> {
     })?;
     let rule = FaultRule::from_json(&value).map_err(|e| Problem::MockBadRequest(e.to_string()))?;
     let spelling = rule.to_string();
-    let id = app.service.add_fault(rule).id;
+    let id = app
+        .service
+        .add_fault(rule)
+        .map_err(|e| Problem::MockBadRequest(e.to_string()))?
+        .id;
     let mut response = json_response(StatusCode::CREATED, &json!({ "id": id, "rule": spelling }));
     if let Ok(location) = HeaderValue::from_str(&format!("/_mock/faults/{id}")) {
         response.headers_mut().insert(LOCATION, location);

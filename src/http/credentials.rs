@@ -1,5 +1,9 @@
 //! Where production finds a request's token: `Authorization: Bearer …` (prefix in any
 //! case), else the cookie `.ALTINNTOKEN`, else the cookie `AltinnStudioRuntime`.
+//!
+//! Production reads `Request.Headers["Authorization"]` as one string, and ASP.NET Core joins
+//! repeated header values with `,`: two `Authorization` headers become
+//! `Bearer A,Bearer B`, whose "token" `A,Bearer B` is no JWT, so the request is refused.
 
 use hyper::HeaderMap;
 use hyper::header::{AUTHORIZATION, COOKIE};
@@ -7,9 +11,9 @@ use hyper::header::{AUTHORIZATION, COOKIE};
 /// `Authorization: Bearer …` (prefix in any case), else cookie `.ALTINNTOKEN`, else cookie
 /// `AltinnStudioRuntime`.
 pub(super) fn token_from_headers(headers: &HeaderMap) -> Option<String> {
-    let bearer = headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
+    let authorization = joined(headers, AUTHORIZATION.as_str());
+    let bearer = authorization
+        .as_deref()
         .and_then(|value| {
             let prefix = value.get(..7)?;
             prefix
@@ -23,6 +27,19 @@ pub(super) fn token_from_headers(headers: &HeaderMap) -> Option<String> {
     [".ALTINNTOKEN", "AltinnStudioRuntime"]
         .into_iter()
         .find_map(|name| cookie(headers, name))
+}
+
+/// Every value of header `name` joined with `,`, as ASP.NET Core reads a header as a string;
+/// `None` without one, or when a value is not text.
+fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
+    let values: Option<Vec<&str>> = headers
+        .get_all(name)
+        .iter()
+        .map(|value| value.to_str().ok())
+        .collect();
+    values
+        .filter(|values| !values.is_empty())
+        .map(|values| values.join(","))
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -64,5 +81,20 @@ mod tests {
             HeaderValue::from_static("Basic dXNlcjpwYXNz"),
         );
         assert_eq!(token_from_headers(&basic), None);
+    }
+
+    #[test]
+    fn repeated_authorization_headers_are_read_joined() {
+        let mut headers = HeaderMap::new();
+        headers.append(AUTHORIZATION, HeaderValue::from_static("Bearer a.b.c"));
+        headers.append(AUTHORIZATION, HeaderValue::from_static("garbage"));
+        assert_eq!(
+            token_from_headers(&headers).as_deref(),
+            Some("a.b.c,garbage")
+        );
+        let mut basic_first = HeaderMap::new();
+        basic_first.append(AUTHORIZATION, HeaderValue::from_static("Basic x"));
+        basic_first.append(AUTHORIZATION, HeaderValue::from_static("Bearer a.b.c"));
+        assert_eq!(token_from_headers(&basic_first), None);
     }
 }

@@ -18,6 +18,10 @@ use crate::domain::faults::{FaultRule, Fired, Shaping};
 /// The header that faults the request carrying it.
 const FAULT_HEADER: &str = "x-mock-fault";
 
+/// Where a request carrying [`FAULT_HEADER`] shows the `--admin-token` secret (its
+/// `Authorization` header belongs to the endpoint).
+const ADMIN_TOKEN_HEADER: &str = "x-mock-admin-token";
+
 /// How finely `slow_body` cuts its time: at most one piece per this long.
 const SLOW_BODY_TICK: Duration = Duration::from_millis(50);
 
@@ -26,7 +30,9 @@ const MAX_PIECES: usize = 10_000;
 
 /// The fault for this request: its `x-mock-fault` header first, then the standing rules.
 /// Nothing under `/_mock/faults` is ever faulted, so a rule can always be removed; the header
-/// is honoured only while the admin API is on (`--no-admin` means "behave like production").
+/// is honoured only while the admin API is on (`--no-admin` means "behave like production"),
+/// and with `--admin-token` only from a request that shows the secret: a client on a shared
+/// server must not be able to fault other clients' requests.
 pub(super) fn decide(
     app: &App,
     endpoint: &Endpoint,
@@ -39,10 +45,14 @@ pub(super) fn decide(
     let route = endpoint.route();
     let header = match parts.headers.get(FAULT_HEADER) {
         Some(value) if app.settings.admin => {
+            admit_fault_header(app, parts)?;
             let text = value
                 .to_str()
                 .map_err(|_| Problem::BadFaultHeader("the value is not ASCII".into()))?;
             let rule = FaultRule::for_one_request(text)
+                .map_err(|error| Problem::BadFaultHeader(error.to_string()))?;
+            app.service
+                .check_fault(&rule)
                 .map_err(|error| Problem::BadFaultHeader(error.to_string()))?;
             if rule.what().is_page_action() && !route.serves_pages() {
                 return Err(Problem::BadFaultHeader(format!(
@@ -61,6 +71,22 @@ pub(super) fn decide(
     Ok(app
         .service
         .decide_fault(route, path_values, now, header.as_ref()))
+}
+
+/// With `--admin-token`, the secret must come with the fault header.
+fn admit_fault_header(app: &App, parts: &Parts) -> Result<(), Problem> {
+    let Some(secret) = &app.settings.admin_token else {
+        return Ok(());
+    };
+    let shown = parts
+        .headers
+        .get(ADMIN_TOKEN_HEADER)
+        .is_some_and(|value| value.as_bytes() == secret.as_bytes());
+    if shown {
+        Ok(())
+    } else {
+        Err(Problem::FaultHeaderUnauthorized)
+    }
 }
 
 /// Shapes the endpoint's `response` as a fired rule says.

@@ -1,8 +1,8 @@
 //! What Kestrel, production's web server, refuses before any application code runs.
 //!
 //! Its defaults: a request line of at most 8 KiB (else 414), request headers of at most
-//! 32 KiB in all (else 431), and header values that are valid UTF-8 (else 400). Each answer
-//! has an empty body.
+//! 32 KiB in all (else 431), header values that are valid UTF-8 and one `Host` that is a
+//! valid authority (else 400). Each answer has an empty body.
 
 use hyper::http::request::Parts;
 
@@ -40,6 +40,9 @@ pub(super) fn refusal(parts: &Parts) -> Option<Problem> {
     {
         return Some(Problem::MalformedRequest);
     }
+    if !super::host::is_acceptable(parts) {
+        return Some(Problem::MalformedRequest);
+    }
     None
 }
 
@@ -50,7 +53,7 @@ mod tests {
     use hyper::header::HeaderValue;
 
     fn parts(uri: &str, header: Option<HeaderValue>) -> Parts {
-        let mut request = Request::get(uri).body(()).unwrap();
+        let mut request = Request::get(uri).header("host", "x").body(()).unwrap();
         if let Some(value) = header {
             request.headers_mut().insert("person", value);
         }

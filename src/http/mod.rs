@@ -10,6 +10,7 @@ mod admin;
 mod admin_faults;
 mod admin_grants;
 mod admin_live;
+mod admin_paging;
 mod admin_push;
 mod app_events;
 mod body;
@@ -18,21 +19,26 @@ mod credentials;
 mod fault_shaping;
 mod generic_events;
 mod generic_publish;
+mod host;
 mod kestrel;
+mod limits;
 mod media_type;
 mod openapi;
 mod page;
 mod party_events;
 mod problem;
 mod publish;
+mod refusal;
 mod response_body;
 mod router;
 mod server;
 mod subscriptions;
 mod trace;
+mod watchdog;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -44,10 +50,12 @@ use crate::domain::faults::{Effect, Fired, PageFault};
 use crate::domain::route::Route;
 use crate::service::{MockService, RecordedRequest};
 use connection::ResetSwitch;
+use limits::ConnectionLimits;
 use problem::{HttpResponse, Problem};
 use router::Endpoint;
 use trace::TraceContext;
 
+pub(crate) use limits::{DEFAULT_MIN_DATA_RATE, MinDataRate, raise_descriptor_limit};
 pub(crate) use server::{GRACE_PERIOD, Listener};
 
 /// How the HTTP face is set up: where it listens, and who may use `/_mock`.
@@ -65,6 +73,11 @@ pub(crate) struct HttpSettings {
     pub(crate) admin_token: Option<String>,
     /// The largest request body accepted, in bytes.
     pub(crate) max_body: usize,
+    /// Timeouts, the minimum data rate and the connection cap.
+    pub(crate) limits: ConnectionLimits,
+    /// Log lines the process dropped because stderr could not take them (the CLI's
+    /// logger counts them; `/_mock/health` reports them).
+    pub(crate) dropped_log_lines: Arc<AtomicU64>,
 }
 
 /// Default `max_body`: 16 MiB.
@@ -79,6 +92,8 @@ impl Default for HttpSettings {
             admin: true,
             admin_token: None,
             max_body: DEFAULT_MAX_BODY,
+            limits: ConnectionLimits::default(),
+            dropped_log_lines: Arc::default(),
         }
     }
 }
@@ -239,14 +254,14 @@ async fn dispatch(
         Endpoint::Publish => {
             require(&parts.method, Method::POST)?;
             let issuer_app = publish::authorize(app, &parts.headers)?;
-            let body = body::read_limited(body, &parts.headers, app.settings.max_body).await?;
+            let body = body::read_limited(body, &parts.headers, &app.settings).await?;
             Ok((publish::publish(app, issuer_app, &body)?, None))
         }
         Endpoint::Subscriptions => match parts.method {
             Method::GET => Ok((subscriptions::list(app, &parts.headers)?, None)),
             Method::POST => {
                 let subscriber = subscriptions::admit_post(app, &parts.headers)?;
-                let body = body::read_limited(body, &parts.headers, app.settings.max_body).await?;
+                let body = body::read_limited(body, &parts.headers, &app.settings).await?;
                 Ok((subscriptions::create(app, &subscriber, &body)?, None))
             }
             _ => Err(Problem::MethodNotAllowed { allow: "GET, POST" }),
@@ -271,13 +286,13 @@ async fn dispatch(
         }
         Endpoint::GenericPublish => {
             let caller = generic_publish::authorize(app, &parts.headers)?;
-            let body = body::read_limited(body, &parts.headers, app.settings.max_body).await?;
+            let body = body::read_limited(body, &parts.headers, &app.settings).await?;
             Ok((generic_publish::publish(app, &caller, &body)?, None))
         }
         Endpoint::Admin(endpoint) => {
             admin::admit(app, &endpoint, parts)?;
             let body = if admin::wants_body(&endpoint, &parts.method) {
-                body::read_limited(body, &parts.headers, app.settings.max_body).await?
+                body::read_limited(body, &parts.headers, &app.settings).await?
             } else {
                 Bytes::new()
             };

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use bytes::Bytes;
-use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
+use hyper::header::{ALLOW, CONNECTION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use hyper::{Response, StatusCode};
 
 use super::response_body::ResponseBody;
@@ -69,8 +69,12 @@ pub(super) enum Problem {
     RequestLineTooLong,
     /// Kestrel: request headers over 32 KiB.
     HeadersTooLarge,
-    /// Kestrel: a header value that is not UTF-8.
+    /// Kestrel: a header value that is not UTF-8, or a `Host` that is no valid authority.
     MalformedRequest,
+    /// Kestrel: a request body slower than the minimum data rate.
+    RequestBodyTimeout,
+    /// An `x-mock-fault` header without the `--admin-token` secret in `x-mock-admin-token`.
+    FaultHeaderUnauthorized,
     /// A fault rule's `status:CODE`, with its `retry_after`.
     Injected {
         status: u16,
@@ -127,7 +131,9 @@ impl Problem {
             Problem::Unauthenticated => empty(StatusCode::UNAUTHORIZED),
             Problem::RequestLineTooLong => empty(StatusCode::URI_TOO_LONG),
             Problem::HeadersTooLarge => empty(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE),
-            Problem::MalformedRequest => empty(StatusCode::BAD_REQUEST),
+            // Kestrel closes the connection after either.
+            Problem::MalformedRequest => closing(empty(StatusCode::BAD_REQUEST)),
+            Problem::RequestBodyTimeout => closing(empty(StatusCode::REQUEST_TIMEOUT)),
             Problem::NoSuchPath => empty(StatusCode::NOT_FOUND),
             Problem::MethodNotAllowed { allow } => {
                 let mut response = empty(StatusCode::METHOD_NOT_ALLOWED);
@@ -191,9 +197,12 @@ impl Problem {
                     .finish(&trace_id);
                 with_body(StatusCode::PAYLOAD_TOO_LARGE, PROBLEM_JSON, body)
             }
-            Problem::AdminUnauthorized => {
-                let detail =
-                    "The admin API needs `Authorization: Bearer <the --admin-token secret>`.";
+            Problem::AdminUnauthorized | Problem::FaultHeaderUnauthorized => {
+                let detail = if self == Problem::AdminUnauthorized {
+                    "The admin API needs `Authorization: Bearer <the --admin-token secret>`."
+                } else {
+                    "The x-mock-fault header needs the --admin-token secret in an `x-mock-admin-token` header."
+                };
                 let body = ProblemBody::new(TYPE_401, "Unauthorized", 401)
                     .detail(detail)
                     .finish(&trace_id);
@@ -418,6 +427,14 @@ impl ProblemBody {
         self.out.push(b'}');
         self.out
     }
+}
+
+/// `response`, after which the connection closes.
+fn closing(mut response: HttpResponse) -> HttpResponse {
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// A response with no body and no content type.

@@ -3,6 +3,7 @@
 //! As in mini-redis, one `serve` takes a bound listener and a shutdown future; the binary
 //! passes Ctrl-C/SIGTERM, the helper a channel that its handle's drop fires.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,13 +13,18 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::connection::ResettableStream;
+use super::limits::ConnectionLimits;
+use super::refusal;
+use super::watchdog::{Activity, Tracked, Watched};
 use super::{App, HttpSettings};
 use crate::service::{MockService, StartError};
 
-/// How long in-flight requests get to finish once shutdown starts.
+/// How long in-flight requests get to finish once shutdown starts, unless
+/// `--shutdown-timeout` says otherwise.
 pub(crate) const GRACE_PERIOD: Duration = Duration::from_secs(5);
 
 /// A bound listener, not yet accepting.
@@ -53,11 +59,15 @@ impl Listener {
 
     /// Serves HTTP/1.1 over `service` until `shutdown` completes with the grace period
     /// in-flight requests get, then closes every connection and the service's background work.
+    /// Past the connection cap a client is refused at once; each connection is watched for
+    /// the limits in `settings.limits`.
     pub(crate) async fn serve(
         self,
         service: Arc<MockService>,
         shutdown: impl Future<Output = Duration>,
     ) {
+        let limits = self.settings.limits;
+        let cap = limits.connection_cap();
         let app = Arc::new(App::new(
             Arc::clone(&service),
             self.settings,
@@ -66,6 +76,11 @@ impl Listener {
         let graceful = GracefulShutdown::new();
         let mut builder = http1::Builder::new();
         builder.timer(TokioTimer::new());
+        // The watchdog keeps the header timeout, from a head's first byte as Kestrel counts
+        // it; hyper's own would also end idle keep-alive connections after 30 s.
+        builder.header_read_timeout(None);
+        let slots = Arc::new(Semaphore::new(cap));
+        let lingering = Arc::new(Semaphore::new(refusal::LINGERING_REFUSALS));
         tokio::pin!(shutdown);
         let grace = loop {
             let accepted = tokio::select! {
@@ -81,23 +96,16 @@ impl Listener {
                     continue;
                 }
             };
-            let _ = stream.set_nodelay(true);
-            let (stream, reset) = ResettableStream::new(stream);
-            let app = Arc::clone(&app);
-            let service = service_fn(move |request| {
-                let app = Arc::clone(&app);
-                let reset = Arc::clone(&reset);
-                async move {
-                    Ok::<_, std::convert::Infallible>(super::handle(app, &reset, request).await)
+            match Arc::clone(&slots).try_acquire_owned() {
+                Ok(slot) => {
+                    let connection = Connection { stream, slot };
+                    connection.spawn(&app, &builder, &graceful, limits);
                 }
-            });
-            let connection =
-                graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
-            tokio::spawn(async move {
-                if let Err(error) = connection.await {
-                    tracing::debug!(%error, "connection ended with an error");
+                Err(_) => {
+                    tracing::debug!(cap, "connection refused: the cap is reached");
+                    refusal::refuse(stream, cap, &lingering);
                 }
-            });
+            }
         };
         drop(self.listener);
         // No background work runs past the server, nor starts again during the grace period.
@@ -108,5 +116,54 @@ impl Listener {
         {
             tracing::debug!("connections still open after the grace period; closing them");
         }
+    }
+}
+
+/// An accepted connection holding one of the cap's slots.
+struct Connection {
+    stream: TcpStream,
+    slot: OwnedSemaphorePermit,
+}
+
+impl Connection {
+    /// Serves the connection on a task of its own until it ends, the server shuts it down,
+    /// or its watchdog finds it past one of `limits`.
+    fn spawn(
+        self,
+        app: &Arc<App>,
+        builder: &http1::Builder,
+        graceful: &GracefulShutdown,
+        limits: ConnectionLimits,
+    ) {
+        let _ = self.stream.set_nodelay(true);
+        let activity = Activity::new();
+        let (stream, reset) = ResettableStream::new(self.stream);
+        let stream = Watched::new(stream, Arc::clone(&activity));
+        let app = Arc::clone(app);
+        let watched = Arc::clone(&activity);
+        let service = service_fn(move |request| {
+            let app = Arc::clone(&app);
+            let reset = Arc::clone(&reset);
+            let in_flight = watched.begin();
+            async move {
+                let response = super::handle(app, &reset, request).await;
+                Ok::<_, Infallible>(response.map(|body| Tracked::new(body, in_flight)))
+            }
+        });
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let slot = self.slot;
+        tokio::spawn(async move {
+            let _slot = slot;
+            tokio::select! {
+                ended = connection => {
+                    if let Err(error) = ended {
+                        tracing::debug!(%error, "connection ended with an error");
+                    }
+                }
+                expiry = activity.until_expired(limits) => {
+                    tracing::debug!(?expiry, "connection closed past a limit");
+                }
+            }
+        });
     }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ use crate::domain::push::checks::WebhookHttp;
 use crate::domain::push::schedule::RetryPlan;
 use crate::domain::store::Party;
 use crate::domain::units::Rate;
-use crate::http::{HttpSettings, Listener};
+use crate::http::{GRACE_PERIOD, HttpSettings, Listener, MinDataRate};
 use crate::service::{MockService, Settings, StartError, SubscriptionValidation};
 
 /// Configures a server before it starts: its data, how it checks tokens, its fault rules.
@@ -46,6 +47,8 @@ pub struct MockServerBuilder {
     settings: Settings,
     http: HttpSettings,
     events: Vec<Value>,
+    /// How long [`MockServer::shutdown`] lets requests in flight finish.
+    shutdown_timeout: Option<Duration>,
 }
 
 impl MockServerBuilder {
@@ -274,6 +277,78 @@ impl MockServerBuilder {
         self
     }
 
+    /// How many connections the server serves at once (default: as many as the process's
+    /// file-descriptor limit allows, less a reserve; never more). Past it a client gets a
+    /// `503` with `Retry-After: 1` at once and the connection closes: to test how a client
+    /// copes with a server that is full.
+    ///
+    /// ```
+    /// use altinn_events_mock::MockServer;
+    /// use std::io::{Read, Write};
+    ///
+    /// let server = MockServer::builder().max_connections(1).start_blocking();
+    /// let mut first = std::net::TcpStream::connect(server.address())?;
+    /// first.write_all(b"GET /_mock/health HTTP/1.1\r\nHost: x\r\n\r\n")?;
+    /// first.read(&mut [0; 512])?; // served, and kept open
+    /// let mut second = std::net::TcpStream::connect(server.address())?;
+    /// let mut answer = String::new();
+    /// second.read_to_string(&mut answer)?;
+    /// assert!(answer.starts_with("HTTP/1.1 503 Service Unavailable"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.http.limits.max_connections = Some(connections);
+        self
+    }
+
+    /// How long a connection may wait for its next request before the server closes it
+    /// (default 130 s, Kestrel's): to test a client's pool against connections closed
+    /// under it.
+    pub fn keep_alive_timeout(mut self, timeout: Duration) -> Self {
+        self.http.limits.keep_alive_timeout = timeout;
+        self
+    }
+
+    /// How long a request's head may take from its first byte (default 30 s, Kestrel's).
+    pub(crate) fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.http.limits.header_timeout = timeout;
+        self
+    }
+
+    /// The slowest a request body may arrive or a response be taken (default: Kestrel's 240
+    /// bytes/s after 5 s).
+    pub(crate) fn min_data_rate(mut self, rate: MinDataRate) -> Self {
+        self.http.limits.min_data_rate = rate;
+        self
+    }
+
+    /// Where the process counts log lines it dropped, for `/_mock/health`.
+    pub(crate) fn dropped_log_lines(mut self, counter: Arc<AtomicU64>) -> Self {
+        self.http.dropped_log_lines = counter;
+        self
+    }
+
+    /// How many bytes the journal keeps (default 64 MiB); the oldest entries go first past
+    /// it, as past [`journal_cap`](Self::journal_cap).
+    pub fn journal_max_bytes(mut self, bytes: usize) -> Self {
+        self.settings.journal_max_bytes = bytes;
+        self
+    }
+
+    /// The longest delay or slow body a fault rule may ask for (default 10 minutes); a rule
+    /// past it is refused wherever it comes from.
+    pub fn max_fault_duration(mut self, cap: Duration) -> Self {
+        self.settings.max_fault_duration = cap;
+        self
+    }
+
+    /// How long [`MockServer::shutdown`] lets requests in flight finish before it closes
+    /// their connections (default 5 s).
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = Some(timeout);
+        self
+    }
+
     /// Starts the server; panics with the reason if it cannot (a bad fixture, say).
     pub async fn start(self) -> MockServer {
         self.try_start()
@@ -320,6 +395,7 @@ impl MockServerBuilder {
 
     /// Starts the server's thread; the receiver reports once it accepts, or why it failed.
     fn launch(self) -> Result<(Ready, Launched), StartError> {
+        let shutdown_timeout = self.shutdown_timeout.unwrap_or(GRACE_PERIOD);
         let builder = self.listen("127.0.0.1".into(), 0);
         let (ready_tx, ready_rx) = oneshot::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<Duration>();
@@ -332,6 +408,7 @@ impl MockServerBuilder {
             Launched {
                 stop: stop_tx,
                 thread,
+                shutdown_timeout,
             },
         ))
     }
@@ -395,6 +472,7 @@ type Ready = oneshot::Receiver<Result<Started, StartError>>;
 struct Launched {
     stop: oneshot::Sender<Duration>,
     thread: JoinHandle<()>,
+    shutdown_timeout: Duration,
 }
 
 impl Launched {
@@ -405,6 +483,7 @@ impl Launched {
             service: started.service,
             stop: Some(self.stop),
             thread: Some(self.thread),
+            shutdown_timeout: self.shutdown_timeout,
         }
     }
 }

@@ -56,14 +56,21 @@ impl MockServer {
     /// Adds `rule` after the standing ones, counting requests from now; it stands until the
     /// guard drops (or a reset). Give a [`FaultRule`] or its spelling,
     /// `"when=nth:3,what=status:503"`; a spelling that does not parse panics with the reason
-    /// (parse it with `str::parse` to handle the error instead).
+    /// (parse it with `str::parse` to handle the error instead), and so does a delay or slow
+    /// body past the server's cap ([`MockServerBuilder::max_fault_duration`]).
+    ///
+    /// [`MockServerBuilder::max_fault_duration`]: crate::MockServerBuilder::max_fault_duration
     pub fn fault<R>(&self, rule: R) -> FaultGuard
     where
         R: TryInto<FaultRule>,
         R::Error: fmt::Display,
     {
+        let fault = self
+            .service
+            .add_fault(rule_or_panic(rule))
+            .unwrap_or_else(|error| panic!("not a fault rule this server runs: {error}"));
         FaultGuard {
-            fault: self.service.add_fault(rule_or_panic(rule)),
+            fault,
             service: Arc::downgrade(&self.service),
         }
     }

@@ -29,7 +29,6 @@ use crate::domain::auth::TokenRequest;
 use crate::domain::event::{AppEventRequest, Event, InvalidEvent, PublishRejection};
 use crate::domain::store::StoredEvent;
 use crate::domain::units::Rate;
-use crate::http::GRACE_PERIOD;
 use crate::service::{JournalEntry, LiveError, LiveStatus, MockService};
 
 /// A running fake on `127.0.0.1` with an empty store (no demo data); stopped when dropped.
@@ -58,6 +57,8 @@ pub struct MockServer {
     address: SocketAddr,
     stop: Option<oneshot::Sender<Duration>>,
     thread: Option<JoinHandle<()>>,
+    /// How long [`MockServer::shutdown`] lets requests finish.
+    shutdown_timeout: Duration,
 }
 
 /// Fewer query requests (or delivery attempts) than awaited arrived before the timeout.
@@ -257,10 +258,12 @@ impl MockServer {
         self.service.now()
     }
 
-    /// Stops the server: in-flight requests may finish (up to a few seconds), then the port
-    /// is closed. Dropping the handle does the same without waiting for requests.
+    /// Stops the server: in-flight requests may finish (up to 5 s, or
+    /// [`MockServerBuilder::shutdown_timeout`]), then the port is closed and the connections
+    /// still open are closed. Dropping the handle does the same without waiting for requests.
     pub fn shutdown(mut self) {
-        self.stop_with(GRACE_PERIOD);
+        let grace = self.shutdown_timeout;
+        self.stop_with(grace);
     }
 
     fn stop_with(&mut self, grace: Duration) {

@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use chrono::{DateTime, Utc};
 
 use super::MockService;
-use crate::domain::faults::{FaultRule, FaultSet, FaultStatus, Fired};
+use crate::domain::faults::{FaultRule, FaultRuleError, FaultSet, FaultStatus, Fired};
 use crate::domain::route::Route;
 
 /// A rule's id within the reset it was added in: after a reset, ids start at 1 again, and an
@@ -51,12 +51,20 @@ impl Faults {
 }
 
 impl MockService {
-    /// Adds `rule` after the standing ones, counting requests from now.
-    pub(crate) fn add_fault(&self, rule: FaultRule) -> FaultId {
-        self.faults.with(|set| FaultId {
+    /// Refuses a rule this server does not run: a delay or slow body past
+    /// `--max-fault-duration`.
+    pub(crate) fn check_fault(&self, rule: &FaultRule) -> Result<(), FaultRuleError> {
+        rule.check_within(self.max_fault_duration)
+    }
+
+    /// Adds `rule` after the standing ones, counting requests from now; refused past the
+    /// duration cap.
+    pub(crate) fn add_fault(&self, rule: FaultRule) -> Result<FaultId, FaultRuleError> {
+        self.check_fault(&rule)?;
+        Ok(self.faults.with(|set| FaultId {
             id: set.add(rule),
             generation: set.generation(),
-        })
+        }))
     }
 
     /// Removes rule `id`; `false` if none stands.

@@ -9,6 +9,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use hyper::header::HeaderValue;
 use hyper::{HeaderMap, Method, Uri};
@@ -48,9 +49,11 @@ pub struct JournalEntry {
     pub fault: Option<FaultRecord>,
 }
 
-/// A request as the handler hands it over: shared buffers, no text made yet. Entries are
-/// rendered as text only when someone reads the journal, which keeps recording off the cost
-/// of every request.
+/// A request as the handler hands it over, no text made yet. Entries are rendered as text
+/// only when someone reads the journal, which keeps recording off the cost of every request.
+/// What the journal keeps is copied out of the connection's read buffer first
+/// ([`RecordedRequest::detached`]): a header value sliced from it would keep the whole buffer
+/// alive, many times the value's size.
 #[derive(Debug, Clone)]
 pub(crate) struct RecordedRequest {
     pub(crate) received_at: DateTime<Utc>,
@@ -64,7 +67,36 @@ pub(crate) struct RecordedRequest {
     pub(crate) fault: Option<FaultRecord>,
 }
 
+/// Header values longer than this are journaled cut to it, with a mark saying how long they
+/// were (a 31 KiB header on 10 000 requests would otherwise hold 300 MiB).
+pub(crate) const MAX_JOURNALED_VALUE: usize = 4096;
+
+/// What an entry takes beyond the bytes of its text (the structures holding it).
+const ENTRY_OVERHEAD: usize = 256;
+const HEADER_OVERHEAD: usize = 64;
+
 impl RecordedRequest {
+    /// The request as the journal keeps it, in allocations of its own, long header values
+    /// truncated and marked; and the bytes it takes.
+    fn detached(self) -> (RecordedRequest, usize) {
+        let mut headers = HeaderMap::with_capacity(self.headers.len());
+        let mut bytes = ENTRY_OVERHEAD + self.method.as_str().len();
+        for (name, value) in &self.headers {
+            let kept = journaled_value(value);
+            bytes += HEADER_OVERHEAD + name.as_str().len() + kept.len();
+            headers.append(name.clone(), kept);
+        }
+        let uri = self.uri.to_string();
+        bytes += uri.len() + self.next.as_ref().map_or(0, HeaderValue::len);
+        let uri = uri.parse().unwrap_or(self.uri);
+        let detached = RecordedRequest {
+            uri,
+            headers,
+            ..self
+        };
+        (detached, bytes)
+    }
+
     fn to_entry(&self, id: u64) -> JournalEntry {
         let latin1 = |bytes: &[u8]| bytes.iter().map(|&b| char::from(b)).collect::<String>();
         JournalEntry {
@@ -87,8 +119,29 @@ impl RecordedRequest {
     }
 }
 
+/// `value` in an allocation of its own, cut to [`MAX_JOURNALED_VALUE`] bytes and marked
+/// when longer.
+fn journaled_value(value: &HeaderValue) -> HeaderValue {
+    let bytes = value.as_bytes();
+    let copy = if bytes.len() <= MAX_JOURNALED_VALUE {
+        Bytes::copy_from_slice(bytes)
+    } else {
+        let mark = format!("...[truncated: {} bytes in all]", bytes.len());
+        let mut kept = Vec::with_capacity(MAX_JOURNALED_VALUE + mark.len());
+        kept.extend_from_slice(&bytes[..MAX_JOURNALED_VALUE]);
+        kept.extend_from_slice(mark.as_bytes());
+        Bytes::from(kept)
+    };
+    let mut journaled = HeaderValue::from_maybe_shared(copy).unwrap_or_else(|_| value.clone());
+    journaled.set_sensitive(value.is_sensitive());
+    journaled
+}
+
 /// Default number of entries kept.
 pub(crate) const DEFAULT_JOURNAL_CAP: usize = 10_000;
+
+/// Default bytes the journal may hold: the oldest entries go first past it.
+pub(crate) const DEFAULT_JOURNAL_MAX_BYTES: usize = 64 << 20;
 
 /// A capped journal with a counter of query requests that waiters can block on.
 #[derive(Debug)]
@@ -101,8 +154,12 @@ pub(super) struct Journal {
 
 #[derive(Debug)]
 struct Inner {
-    entries: VecDeque<(u64, RecordedRequest)>,
+    /// Entries with their ids and sizes, oldest first.
+    entries: VecDeque<(u64, RecordedRequest, usize)>,
     cap: usize,
+    /// What the entries take, and the most they may.
+    bytes: usize,
+    max_bytes: usize,
     next_id: u64,
     queries: u64,
     /// Threads blocked in `wait_for_queries`: only then is a wake-up (a syscall) worth it.
@@ -110,12 +167,15 @@ struct Inner {
 }
 
 impl Journal {
-    /// A journal keeping at most `cap` entries (the oldest go first).
-    pub(super) fn new(cap: usize) -> Journal {
+    /// A journal keeping at most `cap` entries taking at most `max_bytes` (the oldest go
+    /// first).
+    pub(super) fn new(cap: usize, max_bytes: usize) -> Journal {
         Journal {
             inner: Mutex::new(Inner {
                 entries: VecDeque::new(),
                 cap,
+                bytes: 0,
+                max_bytes,
                 next_id: 1,
                 queries: 0,
                 waiters: 0,
@@ -131,17 +191,24 @@ impl Journal {
 
     /// Records `request`, numbering it.
     pub(super) fn record(&self, request: RecordedRequest) {
+        let is_query = request.route.serves_pages();
+        // Copied before the lock is taken: other requests do not wait for it.
+        let (request, size) = request.detached();
         let mut inner = self.lock();
         let id = inner.next_id;
         inner.next_id += 1;
-        if request.route.serves_pages() {
+        if is_query {
             inner.queries += 1;
         }
         if inner.cap > 0 {
-            if inner.entries.len() >= inner.cap {
-                inner.entries.pop_front();
+            inner.entries.push_back((id, request, size));
+            inner.bytes += size;
+            while inner.entries.len() > inner.cap || inner.bytes > inner.max_bytes {
+                let Some((_, _, dropped)) = inner.entries.pop_front() else {
+                    break;
+                };
+                inner.bytes -= dropped;
             }
-            inner.entries.push_back((id, request));
         }
         let wake = inner.waiters > 0;
         drop(inner);
@@ -156,8 +223,26 @@ impl Journal {
         self.lock()
             .entries
             .iter()
-            .map(|(id, request)| request.to_entry(*id))
+            .map(|(id, request, _)| request.to_entry(*id))
             .collect()
+    }
+
+    /// Up to `limit` kept entries older than `before` (any, without it), newest first.
+    pub(super) fn page(&self, limit: usize, before: Option<u64>) -> Vec<JournalEntry> {
+        self.lock()
+            .entries
+            .iter()
+            .rev()
+            .filter(|(id, _, _)| before.is_none_or(|before| *id < before))
+            .take(limit)
+            .map(|(id, request, _)| request.to_entry(*id))
+            .collect()
+    }
+
+    /// What the kept entries take, in bytes.
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 
     /// How many query requests arrived since the start or the last clear.
@@ -168,7 +253,9 @@ impl Journal {
     /// Forgets every entry and restarts the numbering and the query count.
     pub(super) fn clear(&self) {
         let mut inner = self.lock();
-        inner.entries.clear();
+        // A new deque: the old one's room for 10 000 entries goes back too.
+        inner.entries = VecDeque::new();
+        inner.bytes = 0;
         inner.next_id = 1;
         inner.queries = 0;
     }
@@ -224,9 +311,17 @@ impl MockService {
         self.journal.entries()
     }
 
-    /// Empties the journal and restarts its numbering and query count.
+    /// Up to `limit` journal entries older than entry `before` (any, without it), newest
+    /// first.
+    pub(crate) fn requests_page(&self, limit: usize, before: Option<u64>) -> Vec<JournalEntry> {
+        self.journal.page(limit, before)
+    }
+
+    /// Empties the journal and restarts its numbering and query count; the memory it took
+    /// goes back to the operating system.
     pub(crate) fn clear_requests(&self) {
         self.journal.clear();
+        super::memory::release_freed();
     }
 
     /// How many query requests arrived since the start or the last reset.
@@ -290,57 +385,4 @@ impl<T> Drop for AbortOnDrop<T> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(route: Route) -> RecordedRequest {
-        RecordedRequest {
-            received_at: Utc::now(),
-            method: Method::GET,
-            uri: Uri::from_static("/"),
-            headers: HeaderMap::new(),
-            route,
-            status: 200,
-            events: None,
-            next: None,
-            fault: None,
-        }
-    }
-
-    #[test]
-    fn keeps_the_newest_entries_up_to_the_cap_and_numbers_them() {
-        let journal = Journal::new(2);
-        for _ in 0..3 {
-            journal.record(entry(Route::Query));
-        }
-        let ids: Vec<u64> = journal.entries().iter().map(|e| e.id).collect();
-        assert_eq!(ids, [2, 3]);
-        assert_eq!(journal.query_count(), 3);
-        journal.clear();
-        assert!(journal.entries().is_empty());
-        assert_eq!(journal.query_count(), 0);
-    }
-
-    #[test]
-    fn waiting_returns_at_once_when_enough_queries_arrived_and_times_out_otherwise() {
-        let journal = Journal::new(10);
-        journal.record(entry(Route::Query));
-        journal.record(entry(Route::Admin));
-        assert_eq!(journal.wait_for_queries(1, Duration::ZERO), Ok(1));
-        assert_eq!(
-            journal.wait_for_queries(2, Duration::from_millis(1)),
-            Err(1)
-        );
-    }
-
-    #[test]
-    fn a_waiter_wakes_when_a_query_arrives() {
-        let journal = std::sync::Arc::new(Journal::new(10));
-        let waiter = {
-            let journal = journal.clone();
-            std::thread::spawn(move || journal.wait_for_queries(1, Duration::from_secs(30)))
-        };
-        journal.record(entry(Route::Query));
-        assert_eq!(waiter.join().unwrap(), Ok(1));
-    }
-}
+mod tests;

@@ -18,6 +18,7 @@ mod faults;
 mod fixture_files;
 mod journal;
 mod live;
+mod memory;
 mod push;
 mod queries;
 mod settings;
@@ -62,6 +63,8 @@ pub(crate) struct MockService {
     access: access::AccessState,
     journal: Journal,
     faults: faults::Faults,
+    /// The longest delay or slow body a fault rule may ask for.
+    max_fault_duration: std::time::Duration,
     live: LiveFeed,
     /// Subscriptions, the delivery queue and its journal.
     push: push::Push,
@@ -137,6 +140,17 @@ impl MockService {
         self.read_store().events().to_vec()
     }
 
+    /// Up to `limit` stored events after sequence number `after`, in sequence order, and
+    /// whether more follow them.
+    pub(crate) fn events_page(&self, after: u64, limit: usize) -> (Vec<StoredEvent>, bool) {
+        let store = self.read_store();
+        let events = store.events();
+        let start = events.partition_point(|stored| stored.sequence_number <= after);
+        let page = &events[start..];
+        let taken = page.len().min(limit);
+        (page[..taken].to_vec(), page.len() > taken)
+    }
+
     /// How many events are stored.
     pub(crate) fn event_count(&self) -> usize {
         self.read_store().len()
@@ -146,6 +160,7 @@ impl MockService {
     /// instance it had open exists any more.
     pub(crate) fn clear_events(&self) {
         self.live.restart_fresh_with(|| self.write_store().clear());
+        memory::release_freed();
     }
 
     /// Back to how the server started: its startup events (renumbered from 1) and parties,
@@ -162,6 +177,7 @@ impl MockService {
         self.faults.reset();
         self.reset_push();
         self.access.reset();
+        memory::release_freed();
     }
 
     // ---- queries ----

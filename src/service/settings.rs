@@ -11,13 +11,14 @@ use super::auth::Authenticator;
 use super::clock::Clock;
 use super::error::StartError;
 use super::faults::Faults;
+use super::journal::DEFAULT_JOURNAL_MAX_BYTES;
 use super::journal::Journal;
 use super::live::LiveFeed;
 use super::push::{Push, PushSettings};
 use super::{DEFAULT_JOURNAL_CAP, MockService, Startup};
 use crate::domain::auth::{Access, AuthMode};
 use crate::domain::event::Event;
-use crate::domain::faults::{FaultRule, FaultSet};
+use crate::domain::faults::{DEFAULT_MAX_FAULT_DURATION, FaultRule, FaultSet};
 use crate::domain::fixtures;
 use crate::domain::generate::{Generator, GeneratorOptions};
 use crate::domain::store::{EventStore, Party};
@@ -57,6 +58,10 @@ pub(crate) struct Settings {
     pub(crate) push: PushSettings,
     /// The authorization stand-ins at the start, and again after each reset.
     pub(crate) access: Access,
+    /// The longest delay or slow body a fault rule may ask for.
+    pub(crate) max_fault_duration: Duration,
+    /// Bytes the request journal may hold.
+    pub(crate) journal_max_bytes: usize,
 }
 
 impl Default for Settings {
@@ -77,6 +82,8 @@ impl Default for Settings {
             faults: Vec::new(),
             push: PushSettings::default(),
             access: Access::default(),
+            max_fault_duration: DEFAULT_MAX_FAULT_DURATION,
+            journal_max_bytes: DEFAULT_JOURNAL_MAX_BYTES,
         }
     }
 }
@@ -88,11 +95,13 @@ pub(crate) struct Loaded {
     auth: Authenticator,
     visibility_lag: TimeDelta,
     journal_cap: usize,
+    journal_max_bytes: usize,
     live: LiveFeed,
     live_at_start: Option<Rate>,
     faults: FaultSet,
     push: Push,
     access: Access,
+    max_fault_duration: Duration,
 }
 
 impl Settings {
@@ -112,6 +121,13 @@ impl Settings {
                 name: "visibility lag",
                 reason: format!("{:?} is too large", self.visibility_lag),
             })?;
+        for rule in &self.faults {
+            rule.check_within(self.max_fault_duration)
+                .map_err(|error| StartError::Setting {
+                    name: "fault rule",
+                    reason: format!("{rule}: {error}"),
+                })?;
+        }
         let mut data = if self.demo {
             fixtures::demo()?
         } else {
@@ -152,10 +168,12 @@ impl Settings {
             auth,
             visibility_lag,
             journal_cap: self.journal_cap,
+            journal_max_bytes: self.journal_max_bytes,
             live: LiveFeed::new(self.generator.clone(), live_generator),
             live_at_start: self.live,
             faults: FaultSet::new(self.generator.seed, self.faults),
             access: self.access,
+            max_fault_duration: self.max_fault_duration,
         })
     }
 }
@@ -177,8 +195,9 @@ impl Loaded {
             visibility_lag: self.visibility_lag,
             auth: self.auth,
             access: super::access::AccessState::new(self.access),
-            journal: Journal::new(self.journal_cap),
+            journal: Journal::new(self.journal_cap, self.journal_max_bytes),
             faults: Faults::new(self.faults),
+            max_fault_duration: self.max_fault_duration,
             live: self.live,
             push: self.push,
             runtime: tokio::runtime::Handle::current(),

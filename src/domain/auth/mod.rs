@@ -75,14 +75,38 @@ pub(crate) enum Caller {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Unauthenticated;
 
-/// A NumericDate claim, which JSON may write as an integer or a float.
+/// A NumericDate claim, which JSON may write as an integer or a float. Production reads it
+/// as a 64-bit number of seconds and refuses a token whose value does not fit (`2^63 + 5`,
+/// `1e300`): so does this, instead of saturating it to the largest lifetime.
 pub(crate) fn timestamp(value: &Value) -> Option<i64> {
-    value
-        .as_i64()
-        .or_else(|| value.as_f64().map(|seconds| seconds as i64))
+    /// 2^63 as a float: every float below it (and at or above -2^63) fits an `i64`.
+    const TWO_TO_63: f64 = 9_223_372_036_854_775_808.0;
+    if let Some(seconds) = value.as_i64() {
+        return Some(seconds);
+    }
+    let seconds = value.as_f64().filter(|s| s.is_finite())?;
+    (-TWO_TO_63..TWO_TO_63)
+        .contains(&seconds)
+        .then_some(seconds as i64)
 }
 
 /// A well-formed JWT's claims, nothing checked.
 pub(crate) fn unverified_claims(token: &str) -> Option<Map<String, Value>> {
     jsonwebtoken::dangerous::insecure_decode_claims(token).ok()
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_timestamp_must_fit_64_bits() {
+        assert_eq!(timestamp(&json!(1_700_000_000)), Some(1_700_000_000));
+        assert_eq!(timestamp(&json!(1.7e9)), Some(1_700_000_000));
+        assert_eq!(timestamp(&json!(i64::MAX)), Some(i64::MAX));
+        assert_eq!(timestamp(&json!(9_223_372_036_854_775_813_u64)), None);
+        assert_eq!(timestamp(&json!(1e300)), None);
+        assert_eq!(timestamp(&json!(-1e300)), None);
+        assert_eq!(timestamp(&json!("1700000000")), None);
+    }
 }

@@ -17,3 +17,4 @@ pub(crate) use effect::{Effect, PageFault, Shaping};
 pub use rule::{Action, FaultRule, FaultRuleError, FaultRuleErrorKind, Trigger};
 pub use set::{FaultRecord, FaultStatus};
 pub(crate) use set::{FaultSet, Fired};
+pub(crate) use values::DEFAULT_MAX_FAULT_DURATION;

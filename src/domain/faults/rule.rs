@@ -179,6 +179,12 @@ impl FaultRule {
         self.retry_after
     }
 
+    /// Refuses a rule whose delay or slow body lasts longer than `cap` (the server's
+    /// `--max-fault-duration`).
+    pub(crate) fn check_within(&self, cap: Duration) -> Result<(), FaultRuleError> {
+        super::values::check_duration_cap(self.what, cap)
+    }
+
     /// Whether the rule sees a request to `route` for `org`/`app` (the query's path values).
     pub(crate) fn covers(&self, route: Route, org: Option<&str>, app: Option<&str>) -> bool {
         let same = |wanted: &Option<String>, actual: Option<&str>| {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{Action, FaultRule, Trigger};
+use super::{Action, FaultRule, FaultRuleErrorKind, Trigger};
 use crate::domain::route::{Route, RouteFilter};
 
 fn parse(text: &str) -> Result<FaultRule, String> {
@@ -234,4 +234,33 @@ fn errors_say_what_kind_of_mistake_they_are() {
             .kind(),
         Kind::NotForOneRequest
     );
+}
+
+#[test]
+fn durations_past_the_cap_are_refused_with_the_cap_named() {
+    let cap = std::time::Duration::from_secs(600);
+    for spelling in [
+        "when=always,what=delay:18446744073709551615s",
+        "when=always,what=delay:601s",
+        "when=always,what=delay:1s..11m",
+        "when=always,what=slow_body:1h",
+    ] {
+        let rule: FaultRule = spelling.parse().unwrap();
+        let error = rule.check_within(cap).unwrap_err();
+        assert_eq!(error.kind(), FaultRuleErrorKind::InvalidValue);
+        let message = error.to_string();
+        assert!(
+            message.contains("cap of 10m") && message.contains("--max-fault-duration"),
+            "{message}"
+        );
+    }
+    for spelling in [
+        "when=always,what=delay:10m",
+        "when=always,what=delay:0s..10m",
+        "when=always,what=slow_body:600s",
+        "when=always,what=reset",
+    ] {
+        let rule: FaultRule = spelling.parse().unwrap();
+        assert_eq!(rule.check_within(cap), Ok(()), "{spelling}");
+    }
 }

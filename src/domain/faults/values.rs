@@ -1,6 +1,8 @@
 //! The values a rule's keys take: reading triggers, actions and routes from their spelling, and
 //! the checks every rule passes however it was built.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 
 use super::rule::{Action, FaultRuleError, FaultRuleErrorKind, Trigger};
@@ -64,6 +66,37 @@ pub(super) fn check_action(action: Action) -> Result<(), FaultRuleError> {
             "stale_next:K must be a whole number from 1, not \"0\"",
         )),
         _ => Ok(()),
+    }
+}
+
+/// Delays and slow bodies longer than this are refused unless the server raises the cap: an
+/// unbounded one would hold a connection (and a slot of the connection cap) for ever.
+pub(crate) const DEFAULT_MAX_FAULT_DURATION: Duration = Duration::from_secs(10 * 60);
+
+/// The longest an action holds a request may not pass `cap`.
+pub(super) fn check_duration_cap(action: Action, cap: Duration) -> Result<(), FaultRuleError> {
+    let longest = match action {
+        Action::Delay(duration) | Action::SlowBody(duration) => duration,
+        Action::DelayBetween(_, max) => max,
+        _ => return Ok(()),
+    };
+    if longest <= cap {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "{action} is longer than the cap of {} on fault durations (raise it with --max-fault-duration)",
+        human_duration(cap)
+    )))
+}
+
+/// `10m`, `2h`, `90s`, `250ms`: as a person would write the cap.
+fn human_duration(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    match millis {
+        m if m > 0 && m % 3_600_000 == 0 => format!("{}h", m / 3_600_000),
+        m if m > 0 && m % 60_000 == 0 => format!("{}m", m / 60_000),
+        m if m % 1000 == 0 => format!("{}s", m / 1000),
+        m => format!("{m}ms"),
     }
 }
 

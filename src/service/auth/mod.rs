@@ -30,7 +30,45 @@ pub(crate) struct Authenticator {
     trusted_keys: Vec<DecodingKey>,
     signing_key: EncodingKey,
     validation: Validation,
-    verified: Arc<Mutex<HashMap<String, Arc<VerifiedToken>>>>,
+    verified: Arc<Mutex<Verified>>,
+}
+
+/// Good signatures remembered, bounded in bytes as well as in entries: a client that sends a
+/// new 30 KiB token with every request must not grow the server without limit.
+#[derive(Debug, Default)]
+struct Verified {
+    tokens: HashMap<String, Arc<VerifiedToken>>,
+    /// What the entries take, as [`entry_bytes`] estimates it.
+    bytes: usize,
+}
+
+impl Verified {
+    fn get(&self, token: &str) -> Option<Arc<VerifiedToken>> {
+        self.tokens.get(token).cloned()
+    }
+
+    /// Remembers `known` for `token`; when it would not fit, everything remembered is
+    /// forgotten first (a signature is checked again at a token's next use), and a token
+    /// larger than the whole budget is not remembered at all.
+    fn remember(&mut self, token: &str, known: Arc<VerifiedToken>) {
+        let cost = entry_bytes(token);
+        if cost > VERIFIED_BYTES_KEPT {
+            return;
+        }
+        if self.tokens.len() >= VERIFIED_TOKENS_KEPT || self.bytes + cost > VERIFIED_BYTES_KEPT {
+            self.tokens = HashMap::new();
+            self.bytes = 0;
+        }
+        if self.tokens.insert(token.to_owned(), known).is_none() {
+            self.bytes += cost;
+        }
+    }
+}
+
+/// What remembering `token` costs: the key, and its claims, which take about as much as the
+/// token's text again, plus the bookkeeping.
+fn entry_bytes(token: &str) -> usize {
+    2 * token.len() + 256
 }
 
 /// What a signature check established about a token. Checking an RSA signature costs far more
@@ -45,6 +83,9 @@ struct VerifiedToken {
 
 /// Tokens remembered at most; the memory is simply emptied when it is full.
 const VERIFIED_TOKENS_KEPT: usize = 4096;
+
+/// Bytes the remembered tokens may take (an Altinn token is about 1 KiB: 4096 of them fit).
+const VERIFIED_BYTES_KEPT: usize = 16 << 20;
 
 impl fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -166,8 +207,7 @@ impl Authenticator {
             .verified
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(token)
-            .cloned();
+            .get(token);
         if let Some(known) = remembered {
             let alive = known.exp >= now && known.nbf.is_none_or(|nbf| nbf <= now);
             return alive.then_some(known);
@@ -182,11 +222,10 @@ impl Authenticator {
             nbf: claims.get("nbf").and_then(timestamp),
             claims,
         });
-        let mut verified = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
-        if verified.len() >= VERIFIED_TOKENS_KEPT {
-            verified.clear();
-        }
-        verified.insert(token.to_owned(), Arc::clone(&known));
+        self.verified
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remember(token, Arc::clone(&known));
         Some(known)
     }
 

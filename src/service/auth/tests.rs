@@ -138,8 +138,10 @@ fn a_remembered_signature_still_expires() {
     // Pretend the clock moved past `exp`: the remembered token must be refused.
     let remember = |exp: i64, nbf: Option<i64>| {
         let mut verified = auth.verified.lock().unwrap();
-        let claims = verified[&token].claims.clone();
-        verified.insert(token.clone(), Arc::new(VerifiedToken { claims, exp, nbf }));
+        let claims = verified.get(&token).unwrap().claims.clone();
+        verified
+            .tokens
+            .insert(token.clone(), Arc::new(VerifiedToken { claims, exp, nbf }));
     };
     remember(0, None);
     assert_eq!(auth.authenticate(bearer(&token)), Err(Unauthenticated));
@@ -167,4 +169,30 @@ fn strict_requires_exp_even_from_a_trusted_key() {
         jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key).unwrap()
     };
     assert_eq!(auth.authenticate(bearer(&future_nbf)), Err(Unauthenticated));
+}
+
+#[test]
+fn the_memory_of_verified_tokens_stays_within_its_byte_budget() {
+    let auth = authenticator(AuthMode::Strict);
+    let key = EncodingKey::from_rsa_pem(TEST_SIGNING_KEY_PEM.as_bytes()).unwrap();
+    // Tokens of 1 MiB each, every one distinct and valid: 20 of them are 20 MiB of text.
+    let padding = "p".repeat(768 * 1024);
+    let mut largest = 0;
+    for i in 0..20 {
+        let mut claims = TokenRequest::service_owner("ttd")
+            .claims(chrono::Utc::now().timestamp())
+            .unwrap();
+        claims.insert("padding".into(), serde_json::json!(format!("{i}{padding}")));
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key).unwrap();
+        assert_eq!(auth.authenticate(bearer(&token)), ttd());
+        let verified = auth.verified.lock().unwrap();
+        let held: usize = verified.tokens.keys().map(|token| entry_bytes(token)).sum();
+        assert_eq!(held, verified.bytes);
+        largest = largest.max(verified.bytes);
+    }
+    assert!(largest <= VERIFIED_BYTES_KEPT, "{largest} bytes remembered");
+    assert!(
+        largest > VERIFIED_BYTES_KEPT / 2,
+        "{largest}: the memory is used"
+    );
 }

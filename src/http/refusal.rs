@@ -1,0 +1,67 @@
+//! Refusing a connection past the cap, fast and cleanly: a `503 Service Unavailable` with
+//! `Retry-After` and `Connection: close`, written before reading anything, then a short
+//! wait for the client's bytes so closing does not reset the connection (which could destroy
+//! the answer before the client reads it).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+
+/// How long a refused connection may take to send what it meant to before it is closed.
+const LINGER: Duration = Duration::from_secs(3);
+
+/// Refusals lingering at once; past this, a refused connection is just closed.
+pub(super) const LINGERING_REFUSALS: usize = 64;
+
+/// The answer, as bytes.
+fn answer(cap: usize) -> Vec<u8> {
+    let body = format!(
+        "{{\"type\":\"https://tools.ietf.org/html/rfc9110#section-15.6.4\",\"title\":\"Service Unavailable\",\"status\":503,\"detail\":\"The server holds its maximum of {cap} connections (--max-connections); retry shortly.\"}}"
+    );
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json; charset=utf-8\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Refuses `stream`, on a task of its own while fewer than [`LINGERING_REFUSALS`] are being
+/// refused; otherwise it is closed at once.
+pub(super) fn refuse(stream: TcpStream, cap: usize, lingering: &Arc<Semaphore>) {
+    let Ok(permit) = Arc::clone(lingering).try_acquire_owned() else {
+        drop(stream);
+        return;
+    };
+    tokio::spawn(async move {
+        let _permit = permit;
+        let _ = tokio::time::timeout(LINGER, answer_and_close(stream, cap)).await;
+    });
+}
+
+async fn answer_and_close(mut stream: TcpStream, cap: usize) -> std::io::Result<()> {
+    stream.write_all(&answer(cap)).await?;
+    stream.shutdown().await?;
+    let mut sink = [0u8; 4096];
+    while stream.read(&mut sink).await? > 0 {}
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_answer_is_a_complete_503_that_closes_the_connection() {
+        let text = String::from_utf8(answer(7)).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 503 Service Unavailable\r\n"));
+        assert!(head.contains(&format!("content-length: {}", body.len())));
+        assert!(head.contains("connection: close"));
+        let json: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(json["status"], 503);
+        assert!(json["detail"].as_str().unwrap().contains("7 connections"));
+    }
+}
