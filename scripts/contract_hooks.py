@@ -182,8 +182,27 @@ def _has_integral_float(value):
     return False
 
 
+def _subscription_filters_agree(case):
+    """Rule f of a subscription: with both filters, the resource is the source path's app,
+    urn:altinn:resource:app_{org}_{app} (every subscription of a seed array)."""
+    body = case.body
+    for subscription in body if isinstance(body, list) else [body]:
+        if not isinstance(subscription, dict):
+            continue
+        source, resource = subscription.get("sourceFilter"), subscription.get("resourceFilter")
+        if not (isinstance(source, str) and isinstance(resource, str) and resource):
+            continue
+        path = re.match(r"[^:]*://[^/?#]*([^?#]*)", source)
+        parts = path.group(1).split("/") if path else []
+        if len(parts) != 3 or resource != f"urn:altinn:resource:app_{parts[1]}_{parts[2]}":
+            return False
+    return True
+
+
 RULES_BEYOND_JSON_SCHEMA = {
     "AddFault": _fault_rule_ranges_are_ordered,
+    "CreateSubscription": _subscription_filters_agree,
+    "SeedSubscriptions": _subscription_filters_agree,
 }
 
 
