@@ -199,6 +199,12 @@ async fn rules_across_the_parameters_of_the_party_and_generic_queries_are_stated
             json!({"after": "0", "party": 1337}),
             200,
         ),
+        // U+0085 is white space to the server, so this after is blank, absent: rule 1.
+        (
+            "after=%C2%85&party=1337",
+            json!({"after": "\u{85}", "party": 1337}),
+            400,
+        ),
     ] {
         let answer = server
             .send(
