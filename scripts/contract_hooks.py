@@ -192,7 +192,8 @@ def _subscription_filters_agree(case):
         source, resource = subscription.get("sourceFilter"), subscription.get("resourceFilter")
         if not (isinstance(source, str) and isinstance(resource, str) and resource):
             continue
-        path = re.match(r"[^:]*://[^/?#]*([^?#]*)", source)
+        # .NET reads a \ in an http(s) URL as /.
+        path = re.match(r"[^:]*://[^/?#]*([^?#]*)", source.replace("\\", "/"))
         parts = path.group(1).split("/") if path else []
         if len(parts) != 3 or resource != f"urn:altinn:resource:app_{parts[1]}_{parts[2]}":
             return False
