@@ -92,6 +92,42 @@ async fn a_subscription_id_is_described_as_the_32_bit_integer_production_binds()
 }
 
 #[tokio::test]
+async fn a_subscription_id_binds_as_dotnet_reads_an_int_with_hex_signs_and_spaces() {
+    let server = start().await;
+    let token = subscriber(&server).await;
+    let body = json!({"endPoint": HOOK, "resourceFilter": APP_RESOURCE});
+    assert_eq!(
+        post(&server, SUBSCRIPTIONS, Some(&token), &body)
+            .await
+            .status,
+        201
+    );
+    // Production's `int id` route value goes through Int32Converter, as query values do.
+    for written in ["1", "+1", "%201%20", "0x1", "0X01", "%26h1", "%231"] {
+        let answer = server
+            .send(
+                server
+                    .client
+                    .get(server.url(&format!("{SUBSCRIPTIONS}/{written}")))
+                    .bearer_auth(&token),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{written}: {}", answer.body);
+        assert_eq!(answer.json()["id"], 1, "{written}");
+    }
+    let blank = server
+        .send(
+            server
+                .client
+                .delete(server.url(&format!("{SUBSCRIPTIONS}/%20")))
+                .bearer_auth(&token),
+        )
+        .await;
+    assert_eq!(blank.status, 400);
+    assert_eq!(blank.json()["errors"]["id"][0], "The value ' ' is invalid.");
+}
+
+#[tokio::test]
 async fn what_the_subscription_endpoints_refuse_the_document_calls_invalid() {
     let server = start().await;
     let token = subscriber(&server).await;
