@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The contract test: schemathesis runs every check it has against GET /_mock/openapi.json of a
 # throwaway server (demo data, a valid token) and fails on any failure. docs/contract.md says
-# what it covers, what the hooks (scripts/contract_hooks.py) do and why, and the conventions an
-# OpenAPI part must follow to pass.
+# what it covers, what the hooks (scripts/contract_hooks.py) and the settings
+# (scripts/contract-test.toml) do and why, and the conventions an OpenAPI part must follow to
+# pass.
 #
 #   scripts/contract-test.sh                 # builds the release binary and starts it
 #   scripts/contract-test.sh --dev           # the same with the debug build (what CI does)
@@ -94,7 +95,9 @@ if [ -z "$MOCK" ]; then
   cat "$work/stderr" >&2
   exit 1
 fi
-token=$(curl -sf "$MOCK/_mock/token?org=ttd")
+# A service owner with the scope the generic events API and generic subscriptions need, so
+# those operations are tested past their 403.
+token=$(curl -sf "$MOCK/_mock/token?org=ttd&scope=altinn:serviceowner/instances.read%20altinn:events.subscribe")
 access_token=$(curl -sf "$MOCK/_mock/token?app=ttd/apps-test")
 
 # ---- the run
@@ -105,7 +108,7 @@ access_token=$(curl -sf "$MOCK/_mock/token?app=ttd/apps-test")
 started=$(date +%s)
 status=0
 (cd "$work" && CONTRACT_TEST_BASE_URL=$MOCK SCHEMATHESIS_HOOKS="$OLDPWD/scripts/contract_hooks.py" \
-  "$schemathesis" run "$MOCK/_mock/openapi.json" \
+  "$schemathesis" --config-file "$OLDPWD/scripts/contract-test.toml" run "$MOCK/_mock/openapi.json" \
   --include-path-regex '^/' \
   --checks all \
   --phases examples,coverage,fuzzing,stateful \

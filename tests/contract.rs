@@ -4,8 +4,9 @@
 
 mod common;
 
+use altinn_events_mock::MockServer;
 use common::contract::{self, parameter, parameters_schema, request_body, schema_accepts};
-use common::{APPS_TEST, SOURCE, TestServer, app_event, event, start};
+use common::{APPS_TEST, SOURCE, TestServer, app_event, event, start, start_with, with_rules};
 use serde_json::{Value, json};
 
 const QUERY: &str = "/events/api/v1/app/{org}/{app}";
@@ -209,7 +210,12 @@ async fn empty_answers_are_described_without_a_body() {
 async fn x_mock_fault_is_a_header_and_the_statuses_of_faults_are_described_where_they_reach() {
     let document = contract::document().await;
     for (path, item) in document["paths"].as_object().unwrap() {
+        let methods = ["get", "post", "put", "patch", "delete"];
         for (method, operation) in item.as_object().unwrap() {
+            // A path item also holds `parameters` shared by its operations.
+            if !methods.contains(&method.as_str()) {
+                continue;
+            }
             let takes_header = operation["parameters"]
                 .as_array()
                 .is_some_and(|parameters| {
@@ -268,4 +274,70 @@ async fn x_mock_fault_is_a_header_and_the_statuses_of_faults_are_described_where
         unreadable.content_type(),
         Some("application/problem+json; charset=utf-8")
     );
+}
+
+/// Every operation of the document: method (upper case), path template, operation.
+fn operations(document: &Value) -> Vec<(String, String, &Value)> {
+    let methods = ["get", "post", "put", "patch", "delete"];
+    let mut all = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if methods.contains(&method.as_str()) {
+                all.push((method.to_ascii_uppercase(), path.clone(), operation));
+            }
+        }
+    }
+    all
+}
+
+#[tokio::test]
+async fn every_admin_operation_answers_401_without_the_admin_token_as_the_document_says() {
+    let document = contract::document().await;
+    let server = start_with(MockServer::builder().admin_token("s3cret")).await;
+    for (method, path, operation) in operations(document) {
+        let open = ["/_mock/token", "/_mock/health"].contains(&path.as_str());
+        if !path.starts_with("/_mock/") || open {
+            continue;
+        }
+        assert_eq!(
+            operation["responses"]["401"]["$ref"], "#/components/responses/AdminUnauthorized",
+            "{method} {path}"
+        );
+        let url = server.url(&path.replace("{id}", "1"));
+        let request = server.client.request(method.parse().unwrap(), url);
+        let answer = server.send(request).await;
+        assert_eq!(answer.status, 401, "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn every_operation_that_reads_a_body_answers_413_over_max_body_as_the_document_says() {
+    let document = contract::document().await;
+    let server = start_with(with_rules().max_body(64)).await;
+    let token = server
+        .token("org=ttd&scope=altinn:events.subscribe%20altinn:events.publish")
+        .await;
+    let access_token = server.token("app=ttd/apps-test").await;
+    let mut checked = 0;
+    for (method, path, operation) in operations(document) {
+        let Some(content) = operation["requestBody"]["content"].as_object() else {
+            continue;
+        };
+        assert!(
+            operation["responses"].get("413").is_some(),
+            "{method} {path}"
+        );
+        let media_type = content.keys().next().unwrap();
+        let request = server
+            .client
+            .request(method.parse().unwrap(), server.url(&path))
+            .bearer_auth(&token)
+            .header("PlatformAccessToken", &access_token)
+            .header("content-type", media_type.as_str())
+            .body(format!("\"{}\"", "x".repeat(100)));
+        let answer = server.send(request).await;
+        assert_eq!(answer.status, 413, "{method} {path}: {}", answer.body);
+        checked += 1;
+    }
+    assert!(checked >= 9, "{checked} operations read a body");
 }

@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use common::binary::{BIN, launch, launch_command};
-use common::{APPS_TEST, start, start_with, with_rules};
+use common::{APPS_TEST, client, start, start_with, with_rules};
 
 /// Opens a connection and sends the head of a `POST /_mock/events` promising 1000 bytes, and
 /// one of them.
@@ -192,7 +192,10 @@ async fn past_the_connection_cap_a_client_gets_a_fast_503_and_is_served_once_a_s
     .await
     .unwrap();
     let started = Instant::now();
-    let refused = server.get_with("/_mock/health", |request| request).await;
+    // Refused before the request is read, like Kestrel's own refusals: outside the document.
+    let refused = server
+        .send_unchecked(client().get(server.url("/_mock/health")))
+        .await;
     assert_eq!(refused.status, 503, "{}", refused.body);
     assert_eq!(refused.header("retry-after"), Some("1"));
     assert_eq!(refused.header("connection"), Some("close"));
@@ -206,7 +209,10 @@ async fn past_the_connection_cap_a_client_gets_a_fast_503_and_is_served_once_a_s
     drop(held);
     let mut outcomes = Vec::new();
     for _ in 0..100 {
-        let answer = server.get_with("/_mock/health", |request| request).await;
+        // Still refused until the server sees the held connections close.
+        let answer = server
+            .send_unchecked(client().get(server.url("/_mock/health")))
+            .await;
         outcomes.push(answer.status);
         if answer.status == 200 {
             break;

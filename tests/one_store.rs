@@ -415,6 +415,11 @@ async fn grants_are_listed_added_revoked_and_reset_over_http() {
 /// Checks `answer` against the document's responses of `operation`: its status is listed, its
 /// content type is one listed for it (none where none is listed, with an empty body).
 fn assert_documented(doc: &Value, path: &str, method: &str, answer: &Answer) {
+    // The document's convention: a method the path does not serve is an empty 405 with
+    // `Allow`, listed nowhere (`TestServer::send` has checked that already).
+    if answer.status == 405 {
+        return;
+    }
     let responses = &doc["paths"][path][method]["responses"];
     let response = &responses[answer.status.to_string()];
     assert!(

@@ -1,7 +1,8 @@
 //! Refusing a connection past the cap, fast and cleanly: a `503 Service Unavailable` with
-//! `Retry-After` and `Connection: close`, written before reading anything, then a short
-//! wait for the client's bytes so closing does not reset the connection (which could destroy
-//! the answer before the client reads it).
+//! `Retry-After` and `Connection: close`, written once the request's head has arrived (an
+//! HTTP client that reads an answer before it has sent its request takes it for a broken
+//! connection, not a refusal), then a short wait for the client's remaining bytes so closing
+//! does not reset the connection (which could destroy the answer before the client reads it).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,7 +42,18 @@ pub(super) fn refuse(stream: TcpStream, cap: usize, lingering: &Arc<Semaphore>) 
     });
 }
 
+/// Bytes read while waiting for the end of the request's head; past them it is answered anyway.
+const HEAD_LIMIT: usize = 16 * 1024;
+
 async fn answer_and_close(mut stream: TcpStream, cap: usize) -> std::io::Result<()> {
+    let mut head = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < HEAD_LIMIT {
+        match stream.read(&mut buffer).await? {
+            0 => return Ok(()),
+            read => head.extend_from_slice(&buffer[..read]),
+        }
+    }
     stream.write_all(&answer(cap)).await?;
     stream.shutdown().await?;
     let mut sink = [0u8; 4096];

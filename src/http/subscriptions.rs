@@ -19,6 +19,7 @@ use crate::domain::push::checks::Refusal;
 use crate::domain::push::identity::Subscriber;
 use crate::domain::push::request::SubscriptionRequest;
 use crate::domain::push::subscription::list_json;
+use crate::domain::query::parse_int32;
 use crate::service::Access;
 
 const JSON: &str = "application/json; charset=utf-8";
@@ -97,10 +98,15 @@ pub(super) fn list(app: &App, headers: &HeaderMap) -> Result<HttpResponse, Probl
 /// `GET` or `DELETE /events/api/v1/subscriptions/{id}`.
 pub(super) fn item(app: &App, parts: &Parts, id: &str) -> Result<HttpResponse, Problem> {
     let subscriber = subscriber(app, &parts.headers)?;
-    // Model binding of an `int` route value.
-    let id: i32 = id.parse().map_err(|_| Problem::BindingFailed {
+    // Model binding of an `int` route value: .NET's Int32Converter, as for query values
+    // (surrounding white space, a sign, `0x`/`&h`/`#` hex); blank is the "invalid" message.
+    let id = parse_int32(id).ok_or_else(|| Problem::BindingFailed {
         key: "id".into(),
-        message: format!("The value '{id}' is not valid."),
+        message: if id.trim().is_empty() {
+            format!("The value '{id}' is invalid.")
+        } else {
+            format!("The value '{id}' is not valid.")
+        },
     })?;
     let entity = subscriber.entity.as_deref();
     let access = |error: Access| match error {

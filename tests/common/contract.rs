@@ -263,23 +263,25 @@ pub(crate) fn parameters_schema(method: &str, template: &str) -> String {
     )
 }
 
-/// The pointer to the schema of parameter `name` of `method template`, through a `$ref`.
+/// The pointer to the schema of parameter `name` of `method template`, through a `$ref`:
+/// the operation's own, or one its path item gives all its operations.
 pub(crate) async fn parameter(method: &str, template: &str, name: &str) -> String {
     let document = document().await;
-    let operation = format!(
-        "/paths/{}/{}",
-        escape(template),
-        method.to_ascii_lowercase()
-    );
-    let parameters = document
-        .pointer(&format!("{operation}/parameters"))
-        .and_then(Value::as_array)
-        .expect("the operation has parameters");
-    for (i, parameter) in parameters.iter().enumerate() {
-        let (pointer, parameter) =
-            resolve(document, format!("{operation}/parameters/{i}"), parameter);
-        if parameter["name"] == name {
-            return format!("{pointer}/schema");
+    let item = format!("/paths/{}", escape(template));
+    let operation = format!("{item}/{}", method.to_ascii_lowercase());
+    for owner in [operation, item] {
+        let Some(parameters) = document
+            .pointer(&format!("{owner}/parameters"))
+            .and_then(Value::as_array)
+        else {
+            continue;
+        };
+        for (i, parameter) in parameters.iter().enumerate() {
+            let (pointer, parameter) =
+                resolve(document, format!("{owner}/parameters/{i}"), parameter);
+            if parameter["name"] == name {
+                return format!("{pointer}/schema");
+            }
         }
     }
     panic!("{method} {template} has no parameter {name}")

@@ -23,7 +23,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 pub(crate) use app_events::EventQuery;
 pub(crate) use authorization::PartyReader;
-pub(crate) use binding::{BindingErrors, BoundQuery, bind};
+pub(crate) use binding::{BindingErrors, BoundQuery, bind, parse_int32};
 pub(crate) use datetime::NetDateTime;
 pub(crate) use generic::{GenericQuery, bind_generic, generic_next_link};
 pub(crate) use next_link::{is_valid_header_value, link_with};
