@@ -153,9 +153,11 @@ impl Indexes {
                     Some(Narrowing::Subject(subject)) => {
                         index.by_subject.get(subject).into_iter().collect()
                     }
-                    Some(Narrowing::AlternativeSubject(alternative)) => {
-                        index.by_alternative_subject.get(alternative).into_iter().collect()
-                    }
+                    Some(Narrowing::AlternativeSubject(alternative)) => index
+                        .by_alternative_subject
+                        .get(alternative)
+                        .into_iter()
+                        .collect(),
                 };
                 (lists, &index.by_type, narrowed.is_some())
             }

@@ -16,9 +16,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub(crate) use index::{Lane, Narrowing, TypeFilter};
-pub(crate) use postings::TimeBounds;
 pub use party::Party;
 pub(crate) use party::{PartyIdentifier, PartyRegister};
+pub(crate) use postings::TimeBounds;
 
 use crate::domain::event::Event;
 use index::{Indexes, push_under};

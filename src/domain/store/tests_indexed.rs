@@ -10,7 +10,13 @@ use super::*;
 
 const RESOURCES: [&str; 2] = ["urn:altinn:resource:r1", "urn:altinn:resource:r2"];
 const SUBJECTS: [&str; 3] = ["/party/1", "/party/2", "/party/3"];
-const TYPES: [&str; 5] = ["a.created", "A.Created", "a.completed", "b.moved_1", "b.moved%"];
+const TYPES: [&str; 5] = [
+    "a.created",
+    "A.Created",
+    "a.completed",
+    "b.moved_1",
+    "b.moved%",
+];
 const SOURCES: [&str; 2] = [
     "https://ttd.apps.altinn.no/ttd/one/instances/1/x",
     "https://skd.apps.altinn.no/skd/two/instances/1/y",
@@ -73,7 +79,10 @@ fn expected(store: &EventStore, scan: &Scan<'_>) -> Vec<u64> {
         .iter()
         .filter(|stored| stored.sequence_number > start_after)
         .filter(|stored| in_lane(&stored.event) && in_times(&stored.event))
-        .filter(|stored| scan.types.is_none_or(|types| types(stored.event.event_type())))
+        .filter(|stored| {
+            scan.types
+                .is_none_or(|types| types(stored.event.event_type()))
+        })
         .take(scan.limit)
         .map(|stored| stored.sequence_number)
         .collect()
@@ -110,7 +119,9 @@ fn indexed_scans_select_what_a_plain_filter_selects() {
                 narrowed: match n {
                     1 => None,
                     2 => Some(Narrowing::Subject(SUBJECTS[pick(&mut rng, 3)])),
-                    _ => Some(Narrowing::AlternativeSubject(["/alt0", "/alt1"][pick(&mut rng, 2)])),
+                    _ => Some(Narrowing::AlternativeSubject(
+                        ["/alt0", "/alt1"][pick(&mut rng, 2)],
+                    )),
                 },
             },
         };
