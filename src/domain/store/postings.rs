@@ -81,7 +81,7 @@ impl Postings {
         self.seqs.push(sequence_number);
         self.filling.add(time);
         let len = self.seqs.len();
-        if len % FAN_OUT != 0 {
+        if !len.is_multiple_of(FAN_OUT) {
             return;
         }
         let complete = std::mem::take(&mut self.filling);
@@ -90,7 +90,7 @@ impl Postings {
         let mut width = FAN_OUT;
         for level in 1..LEVELS {
             width *= FAN_OUT;
-            if len % width != 0 {
+            if !len.is_multiple_of(width) {
                 break;
             }
             let below = &self.levels[level - 1];
@@ -116,13 +116,13 @@ impl Postings {
     /// `bounds`: every event skipped lies outside them.
     fn skip(&self, mut at: usize, end: usize, bounds: &TimeBounds) -> usize {
         // Within a block the walk goes event by event: only a block's first position can skip.
-        if bounds.is_unbounded() || at % FAN_OUT != 0 {
+        if bounds.is_unbounded() || !at.is_multiple_of(FAN_OUT) {
             return at;
         }
         'walk: while at < end {
             let mut width = FAN_OUT.pow(LEVELS as u32);
             for level in (0..LEVELS).rev() {
-                if at % width == 0 {
+                if at.is_multiple_of(width) {
                     let outside = self.levels[level]
                         .get(at / width)
                         .is_some_and(|span| !span.may_hold(bounds));

@@ -135,7 +135,7 @@ fn indexed_scans_select_what_a_plain_filter_selects() {
                 from: bound(&mut rng),
                 to: bound(&mut rng),
             },
-            after: (pick(&mut rng, 3) == 0).then(|| "e5000"),
+            after: (pick(&mut rng, 3) == 0).then_some("e5000"),
             visibility: Visibility::All,
             limit: [1, 50, 1000, usize::MAX][pick(&mut rng, 4)],
         };
