@@ -58,9 +58,13 @@ fn parse_traceparent(value: &str) -> Option<TraceContext> {
     })
 }
 
+/// `bytes` random bytes as hex, from the thread's generator (seeded once from the operating
+/// system): a trace id is drawn for every request, and an OS draw each time showed up in
+/// profiles.
 fn random_hex(bytes: usize) -> String {
+    use rand::RngExt;
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let random = uuid::Uuid::new_v4().as_u128().to_le_bytes();
+    let random = rand::rng().random::<u128>().to_le_bytes();
     let mut text = String::with_capacity(bytes * 2);
     for byte in random.iter().take(bytes) {
         text.push(char::from(HEX[usize::from(byte >> 4)]));
