@@ -40,9 +40,20 @@ impl QueryBench {
     /// Answers `raw_query` for `org`/`app` as org `org` (binding, rules, selection, the
     /// authorization filter, rendering); the page's length in bytes. Panics on a query that
     /// production would refuse.
-    pub fn answer(&self, (org, app): (&str, &str), raw_query: &str) -> usize {
+    pub fn answer(&self, org_app: (&str, &str), raw_query: &str) -> usize {
+        self.answer_as(org_app, raw_query, None)
+    }
+
+    /// As [`answer`](Self::answer), with a `person` header if given.
+    pub fn answer_as(
+        &self,
+        (org, app): (&str, &str),
+        raw_query: &str,
+        person: Option<&str>,
+    ) -> usize {
         let params = QueryParams::parse(raw_query);
-        let bound = bind(&params, &[]).expect("binds");
+        let header: Vec<&str> = person.into_iter().collect();
+        let bound = bind(&params, &header).expect("binds");
         let query = EventQuery::plan(org, app, &bound, &self.store).expect("plans");
         let page = query
             .run(&self.store, Some(Utc::now()), |stored| {
@@ -110,8 +121,16 @@ pub fn generate_and_store(
     options: &GeneratorOptions,
     count: usize,
 ) -> Result<QueryBench, GeneratorError> {
+    Ok(QueryBench::new(generate_events(options, count)?))
+}
+
+/// Generates `count` events with `options`.
+pub fn generate_events(
+    options: &GeneratorOptions,
+    count: usize,
+) -> Result<Vec<Event>, GeneratorError> {
     let (events, _) = crate::domain::generate::generate(options, count)?;
-    Ok(QueryBench::new(events))
+    Ok(events)
 }
 
 /// Writes `count` generated events as a JSON fixture to `out`, as `generate -n` does.

@@ -52,6 +52,7 @@ const SERVE_FLAGS: &[&str] = &[
     "--subscription-cache",
     "--apps-domains",
     "--log-format",
+    "--log-level",
     "--help",
 ];
 

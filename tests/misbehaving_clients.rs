@@ -106,9 +106,11 @@ async fn a_harness_that_never_reads_stderr_does_not_freeze_the_server() {
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
-    let url = format!("{}/events/api/v1/app/ttd/apps-test?after=x", server.url);
-    // Each request logs a line; far more than a 64 KiB pipe holds.
-    for i in 0..3_000 {
+    // Each request logs a line of ~1.2 KiB (the padded URI): 2,000 of them are far more than
+    // a 64 KiB pipe and the server's 1 MiB log buffer hold.
+    let pad = "p".repeat(1_000);
+    let url = format!("{}/events/api/v1/app/ttd/apps-test?after=x&pad={pad}", server.url);
+    for i in 0..2_000 {
         let response = client.get(&url).send().await;
         let status = response.map(|r| r.status().as_u16());
         assert!(matches!(status, Ok(401)), "request {i}: {status:?}");

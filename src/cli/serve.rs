@@ -169,12 +169,38 @@ pub(super) struct ServeArgs {
     /// Log line format on stderr.
     #[arg(long, env = "ALTINN_EVENTS_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+
+    /// Which log lines are written: off, error, info (one line per request, the default) or
+    /// debug (also connections and refusals).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_LOG_LEVEL", value_enum, default_value_t = LogLevel::Info)]
+    log_level: LogLevel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum LogFormat {
     Text,
     Json,
+}
+
+/// The most detailed log lines written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogLevel {
+    Off,
+    Error,
+    Info,
+    Debug,
+}
+
+impl From<LogLevel> for tracing_subscriber::filter::LevelFilter {
+    fn from(level: LogLevel) -> Self {
+        use tracing_subscriber::filter::LevelFilter;
+        match level {
+            LogLevel::Off => LevelFilter::OFF,
+            LogLevel::Error => LevelFilter::ERROR,
+            LogLevel::Info => LevelFilter::INFO,
+            LogLevel::Debug => LevelFilter::DEBUG,
+        }
+    }
 }
 
 fn parse_positive_duration(text: &str) -> Result<Duration, String> {
@@ -314,7 +340,7 @@ fn read_fault_file(path: &Path) -> Result<Vec<FaultRule>, String> {
 /// Serves until Ctrl-C or SIGTERM: exit code 0 after a clean stop, 2 for bad input, 1 when
 /// the address cannot be bound.
 pub(super) fn run(args: ServeArgs) -> ExitCode {
-    let dropped_log_lines = init_logging(args.log_format);
+    let dropped_log_lines = init_logging(args.log_format, args.log_level);
     // A flood of connections is refused by the cap, which follows this limit, instead of
     // running the process out of descriptors.
     raise_descriptor_limit();
@@ -379,7 +405,7 @@ pub(super) fn run(args: ServeArgs) -> ExitCode {
 /// Logs to stderr through a bounded buffer that never makes a request wait; returns the
 /// count of lines dropped while stderr could not take them. Should the writer thread not
 /// start, lines go to stderr directly (and nothing is ever dropped).
-fn init_logging(format: LogFormat) -> Arc<AtomicU64> {
+fn init_logging(format: LogFormat, level: LogLevel) -> Arc<AtomicU64> {
     let ansi = std::io::stderr().is_terminal();
     let pipe = match LogPipe::start(format == LogFormat::Json) {
         Ok(pipe) => pipe,
@@ -389,7 +415,7 @@ fn init_logging(format: LogFormat) -> Arc<AtomicU64> {
                 .with_writer(std::io::stderr)
                 .with_target(false)
                 .with_ansi(ansi)
-                .with_max_level(tracing::Level::INFO);
+                .with_max_level(level);
             let _ = match format {
                 LogFormat::Text => builder.try_init(),
                 LogFormat::Json => builder.json().try_init(),
@@ -402,7 +428,7 @@ fn init_logging(format: LogFormat) -> Arc<AtomicU64> {
         .with_writer(pipe)
         .with_target(false)
         .with_ansi(ansi)
-        .with_max_level(tracing::Level::INFO);
+        .with_max_level(level);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

@@ -143,7 +143,7 @@ type Answer = (HttpResponse, Option<usize>);
 async fn handle(app: Arc<App>, reset: &ResetSwitch, request: Request<Incoming>) -> HttpResponse {
     let started = Instant::now();
     let received_at = app.service.now();
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let trace = TraceContext::from_headers(&parts.headers);
     let endpoint = Endpoint::of(parts.uri.path()).for_method(&parts.method);
     let route = endpoint.route();
@@ -173,11 +173,12 @@ async fn handle(app: Arc<App>, reset: &ResetSwitch, request: Request<Incoming>) 
             received_at,
             method: parts.method.clone(),
             uri: parts.uri.clone(),
-            headers: parts.headers.clone(),
+            // Taken, not copied: the journal copies each value out of the read buffer anyway.
+            headers: std::mem::take(&mut parts.headers),
             route,
             status,
             events,
-            next: response.headers().get("next").cloned(),
+            next: response.headers().get(page::NEXT).cloned(),
             fault: fired.map(|fired| fired.record),
         });
     }

@@ -3,12 +3,16 @@
 //! `stale_next`, `empty_page`) changes it.
 
 use hyper::StatusCode;
-use hyper::header::HeaderValue;
+use hyper::header::{HeaderName, HeaderValue};
 
 use super::problem::{HttpResponse, Problem, with_body};
 use crate::domain::faults::PageFault;
 use crate::domain::query::{is_valid_header_value, render_page};
 use crate::domain::store::StoredEvent;
+
+/// Production's `next` header (a constant: naming a header that is not a standard one by a
+/// string costs an allocation on every response).
+pub(super) const NEXT: HeaderName = HeaderName::from_static("next");
 
 /// What production serves a page as, whatever `Accept` says.
 pub(super) const CLOUDEVENTS_JSON: &str = "application/cloudevents+json; charset=utf-8";
@@ -50,7 +54,7 @@ pub(super) fn page_answer(
                     format!("the next link {link:?} cannot be a header value").into(),
                 )
             })?;
-        response.headers_mut().insert("next", value);
+        response.headers_mut().insert(NEXT, value);
     }
     Ok((response, page.len()))
 }

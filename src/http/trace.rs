@@ -9,7 +9,8 @@ use hyper::HeaderMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct TraceContext {
     trace_id: String,
-    flags: String,
+    /// The caller's trace flags, two hex digits.
+    flags: [u8; 2],
 }
 
 impl TraceContext {
@@ -21,7 +22,7 @@ impl TraceContext {
             .and_then(parse_traceparent)
             .unwrap_or_else(|| TraceContext {
                 trace_id: random_hex(16),
-                flags: "00".to_owned(),
+                flags: *b"00",
             })
     }
 
@@ -32,7 +33,8 @@ impl TraceContext {
 
     /// `00-{trace id}-{new span id}-{flags}`, as .NET's `Activity.Id` for this request.
     pub(super) fn activity_id(&self) -> String {
-        format!("00-{}-{}-{}", self.trace_id, random_hex(8), self.flags)
+        let flags = std::str::from_utf8(&self.flags).unwrap_or("00");
+        format!("00-{}-{}-{flags}", self.trace_id, random_hex(8))
     }
 }
 
@@ -52,15 +54,20 @@ fn parse_traceparent(value: &str) -> Option<TraceContext> {
         && is_hex(parent_id, 16)
         && !all_zero(parent_id)
         && is_hex(flags, 2);
+    let flags = <[u8; 2]>::try_from(flags.as_bytes()).ok()?;
     valid.then(|| TraceContext {
         trace_id: trace_id.to_owned(),
-        flags: flags.to_owned(),
+        flags,
     })
 }
 
+/// `bytes` random bytes as hex, from the thread's generator (seeded once from the operating
+/// system): a trace id is drawn for every request, and an OS draw each time showed up in
+/// profiles.
 fn random_hex(bytes: usize) -> String {
+    use rand::RngExt;
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let random = uuid::Uuid::new_v4().as_u128().to_le_bytes();
+    let random = rand::rng().random::<u128>().to_le_bytes();
     let mut text = String::with_capacity(bytes * 2);
     for byte in random.iter().take(bytes) {
         text.push(char::from(HEX[usize::from(byte >> 4)]));

@@ -88,7 +88,8 @@ impl RecordedRequest {
         }
         let uri = self.uri.to_string();
         bytes += uri.len() + self.next.as_ref().map_or(0, HeaderValue::len);
-        let uri = uri.parse().unwrap_or(self.uri);
+        // Parsed from bytes it owns: the text is not copied a second time.
+        let uri = Uri::from_maybe_shared(Bytes::from(uri)).unwrap_or(self.uri);
         let detached = RecordedRequest {
             uri,
             headers,

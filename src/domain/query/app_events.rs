@@ -11,7 +11,9 @@ use super::like::{EndsWithEscape, LikePattern};
 use super::rules::{PROBLEM_NO_SUBJECT, check_rules, select_subject};
 use super::{NetDateTime, QueryError};
 use crate::domain::event::{Event, ReadAccess, app_resource};
-use crate::domain::store::{EventStore, Lane, Narrowing, Scan, StoredEvent, Visibility};
+use crate::domain::store::{
+    EventStore, Lane, Narrowing, Scan, StoredEvent, TimeBounds, TypeFilter, Visibility,
+};
 
 /// One `type` or `source` value: a `LIKE` pattern, or `None` for a blank value, which binds as
 /// SQL `NULL` and so matches no event.
@@ -144,8 +146,14 @@ impl EventQuery {
             // The party query always selects a subject (rule 8).
             (None, None) => return Ok(Vec::new()),
         };
+        let types = |event_type: &str| any_matches(&self.types, || event_type);
         let scan = Scan {
             lane,
+            types: self.types.as_ref().map(|_| &types as TypeFilter<'_>),
+            times: TimeBounds {
+                from: self.from,
+                to: self.to,
+            },
             after: self.after.as_deref(),
             visibility: registered_by.map_or(Visibility::All, Visibility::SequenceCut),
             limit: self.size,
@@ -162,7 +170,8 @@ impl EventQuery {
         Ok(keep_authorized(page, store, permitted))
     }
 
-    /// The `WHERE` conditions besides resource, subject and sequence number.
+    /// The `WHERE` conditions besides resource, subject, type (the store's, through its type
+    /// index) and sequence number.
     fn matches(&self, event: &Event) -> bool {
         // An event without `time` compares as SQL `NULL`: never inside a bound.
         let time = event.time();
@@ -171,8 +180,7 @@ impl EventQuery {
         if before_from || after_to {
             return false;
         }
-        any_matches(&self.types, || event.event_type())
-            && any_matches(&self.sources, || event.source())
+        any_matches(&self.sources, || event.source())
     }
 }
 

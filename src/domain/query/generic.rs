@@ -12,7 +12,9 @@ use super::like::LikePattern;
 use super::next_link::link_with;
 use super::params::QueryParams;
 use super::{BindingErrors, QueryError};
-use crate::domain::store::{EventStore, Lane, Narrowing, Scan, StoredEvent, Visibility};
+use crate::domain::store::{
+    EventStore, Lane, Narrowing, Scan, StoredEvent, TimeBounds, TypeFilter, Visibility,
+};
 
 /// Production's action parameters after binding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,18 +127,19 @@ impl GenericQuery {
             (None, Some(alternative)) => Some(Narrowing::AlternativeSubject(alternative)),
             (None, None) => None,
         };
+        let types = |event_type: &str| any_matches(&self.types, || event_type);
         let scan = Scan {
             lane: Lane::Resource {
                 resource: &self.resource,
                 narrowed,
             },
+            types: self.types.as_ref().map(|_| &types as TypeFilter<'_>),
+            times: TimeBounds::default(),
             after: Some(&self.after),
             visibility: registered_by.map_or(Visibility::All, Visibility::PerEvent),
             limit: self.size,
         };
-        let page = store.scan(&scan, |event| {
-            any_matches(&self.types, || event.event_type())
-        });
+        let page = store.scan(&scan, |_| true);
         keep_authorized(page, store, permitted)
     }
 

@@ -96,6 +96,14 @@ enum Decoding {
 
 fn decode(raw: &str, decoding: Decoding) -> String {
     let bytes = raw.as_bytes();
+    // Most components hold nothing to decode: one copy, not a character at a time.
+    let plus_decodes = decoding == Decoding::QueryComponent;
+    if !bytes
+        .iter()
+        .any(|&b| b == b'%' || (plus_decodes && b == b'+'))
+    {
+        return raw.to_owned();
+    }
     let mut out = String::with_capacity(raw.len());
     let mut escaped_run: Vec<u8> = Vec::new();
     let mut i = 0;

@@ -1,7 +1,9 @@
-//! The store's secondary indexes: for every resource (and within it every subject and every
-//! alternative subject), and for every subject (and within it every source "root"), the
-//! ordered sequence numbers of its events. Each query walks the narrowest list that holds all
-//! its candidates, so a page costs the same in a store of a thousand events or a million.
+//! The store's secondary indexes: for every resource (and within it every subject, every
+//! alternative subject and every type), and for every subject (and within it every source
+//! "root" and every type), the ordered sequence numbers of its events, each list with a
+//! summary of its events' times (`postings`). Each query walks the narrowest lists that hold
+//! all its candidates and jumps over runs of events outside its time bounds, so a page costs
+//! the same in a store of a thousand events or a million.
 //!
 //! A source root is the source, lower-cased, up to its fifth `/`: for an app instance
 //! `https://ttd.apps.altinn.no/ttd/apps-test`. An `ILIKE` pattern with a literal prefix that
@@ -10,22 +12,35 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 
+use super::postings::Postings;
 use crate::domain::event::Event;
 
 /// The events of one resource.
 #[derive(Debug, Default)]
 pub(super) struct ResourceIndex {
-    pub(super) all: Vec<u64>,
-    pub(super) by_subject: HashMap<String, Vec<u64>>,
-    pub(super) by_alternative_subject: HashMap<String, Vec<u64>>,
+    all: Postings,
+    by_subject: HashMap<String, Postings>,
+    by_alternative_subject: HashMap<String, Postings>,
+    by_type: TypeIndex,
 }
 
 /// The events of one subject, any resource.
 #[derive(Debug, Default)]
 pub(super) struct SubjectIndex {
-    pub(super) all: Vec<u64>,
-    by_source_root: BTreeMap<String, Vec<u64>>,
+    all: Postings,
+    by_source_root: BTreeMap<String, Postings>,
+    by_type: TypeIndex,
 }
+
+/// The events of a resource or a subject per `type`, as published (so that both `LIKE` and
+/// `ILIKE` patterns are matched against the real values). A type pattern is matched once per
+/// distinct type, not once per event: a type no event has costs nothing to find.
+#[derive(Debug, Default)]
+struct TypeIndex(HashMap<String, Postings>);
+
+/// More distinct types than this in one resource or subject (never in practice) and a type
+/// filter walks the events instead of merging one list per matching type.
+const MAX_TYPE_LISTS: usize = 64;
 
 /// The secondary indexes of a store.
 #[derive(Debug, Default)]
@@ -59,80 +74,154 @@ pub(crate) enum Narrowing<'a> {
     AlternativeSubject(&'a str),
 }
 
+impl Narrowing<'_> {
+    /// Whether `event` passes the filter.
+    pub(super) fn admits(&self, event: &Event) -> bool {
+        match *self {
+            Narrowing::Subject(subject) => event.subject() == Some(subject),
+            Narrowing::AlternativeSubject(alternative) => {
+                event.alternative_subject() == Some(alternative)
+            }
+        }
+    }
+}
+
+/// Which `type` values a query selects (`LIKE ANY`): asked once per distinct type.
+pub(crate) type TypeFilter<'a> = &'a dyn Fn(&str) -> bool;
+
+/// What a scan walks: ordered lists whose union holds every event the lane and the type
+/// filter select (no event in two lists), and which of those filters each event must still
+/// be checked against.
+#[derive(Debug, Default)]
+pub(super) struct Candidates<'s> {
+    pub(super) lists: Vec<&'s Postings>,
+    /// The lists were chosen by type: each event must still pass the lane's narrowing.
+    pub(super) check_narrowing: bool,
+    /// The lists were not chosen by type: each event must still pass the type filter.
+    pub(super) check_type: bool,
+}
+
 impl Indexes {
     /// Files `event`, stored as `sequence_number`.
     pub(super) fn add(&mut self, event: &Event, sequence_number: u64) {
+        let time = event.time();
+        let push = |postings: &mut Postings| postings.push(sequence_number, time);
         if let Some(resource) = event.resource() {
             with_entry(&mut self.by_resource, resource, |index| {
-                index.all.push(sequence_number);
+                push(&mut index.all);
                 if let Some(subject) = event.subject() {
-                    push_under(&mut index.by_subject, subject, sequence_number);
+                    with_entry(&mut index.by_subject, subject, push);
                 }
                 if let Some(alternative) = event.alternative_subject() {
-                    push_under(
-                        &mut index.by_alternative_subject,
-                        alternative,
-                        sequence_number,
-                    );
+                    with_entry(&mut index.by_alternative_subject, alternative, push);
                 }
+                with_entry(&mut index.by_type.0, event.event_type(), push);
             });
         }
         if let Some(subject) = event.subject() {
             with_entry(&mut self.by_subject, subject, |index| {
-                index.all.push(sequence_number);
+                push(&mut index.all);
                 let source = lower_case(event.source());
                 let root = source_root(&source);
                 match index.by_source_root.get_mut(root) {
-                    Some(list) => list.push(sequence_number),
+                    Some(postings) => push(postings),
                     None => {
-                        index
-                            .by_source_root
-                            .insert(root.to_owned(), vec![sequence_number]);
+                        let mut postings = Postings::default();
+                        push(&mut postings);
+                        index.by_source_root.insert(root.to_owned(), postings);
                     }
                 }
+                with_entry(&mut index.by_type.0, event.event_type(), push);
             });
         }
     }
 
-    /// The ordered lists whose union holds every event `lane` selects (each list ordered, no
-    /// event in two lists); empty when nothing can match.
-    pub(super) fn lists<'s>(&'s self, lane: &Lane<'_>) -> Vec<&'s [u64]> {
-        let list = |found: Option<&'s Vec<u64>>| found.map(Vec::as_slice).into_iter().collect();
-        match *lane {
+    /// The lists a scan of `lane` filtered by `types` walks: the lane's own, or the lists of
+    /// the types `types` selects, whichever hold fewer events. Empty when nothing can match.
+    pub(super) fn candidates<'s>(
+        &'s self,
+        lane: &Lane<'_>,
+        types: Option<TypeFilter<'_>>,
+    ) -> Candidates<'s> {
+        let (lane_lists, by_type, narrowed) = match *lane {
             Lane::Resource { resource, narrowed } => {
                 let Some(index) = self.by_resource.get(resource) else {
-                    return Vec::new();
+                    return Candidates::default();
                 };
-                match narrowed {
+                let lists = match narrowed {
                     None => vec![&index.all],
-                    Some(Narrowing::Subject(subject)) => list(index.by_subject.get(subject)),
-                    Some(Narrowing::AlternativeSubject(alternative)) => {
-                        list(index.by_alternative_subject.get(alternative))
+                    Some(Narrowing::Subject(subject)) => {
+                        index.by_subject.get(subject).into_iter().collect()
                     }
-                }
+                    Some(Narrowing::AlternativeSubject(alternative)) => index
+                        .by_alternative_subject
+                        .get(alternative)
+                        .into_iter()
+                        .collect(),
+                };
+                (lists, &index.by_type, narrowed.is_some())
             }
             Lane::Subject {
                 subject,
                 source_prefixes,
             } => {
                 let Some(index) = self.by_subject.get(subject) else {
-                    return Vec::new();
+                    return Candidates::default();
                 };
-                match source_prefixes {
+                let lists = match source_prefixes {
                     Some(prefixes) if !prefixes.iter().any(String::is_empty) => {
                         index.roots_for(prefixes)
                     }
                     // A pattern that starts with a wildcard may match any source.
                     _ => vec![&index.all],
-                }
+                };
+                // The source is checked event by event in any case: a root only narrows.
+                (lists, &index.by_type, false)
             }
+        };
+        let by_lane = Candidates {
+            check_type: types.is_some(),
+            lists: lane_lists,
+            check_narrowing: false,
+        };
+        let Some(types) = types else {
+            return by_lane;
+        };
+        match by_type.selected(types) {
+            Some(lists) if total(&lists) < total(&by_lane.lists) => Candidates {
+                lists,
+                check_narrowing: narrowed,
+                check_type: false,
+            },
+            _ => by_lane,
         }
+    }
+}
+
+/// How many events `lists` hold together.
+fn total(lists: &[&Postings]) -> usize {
+    lists.iter().map(|postings| postings.len()).sum()
+}
+
+impl TypeIndex {
+    /// The lists of the types `types` selects; `None` when there are too many to merge.
+    fn selected(&self, types: TypeFilter<'_>) -> Option<Vec<&Postings>> {
+        if self.0.len() > MAX_TYPE_LISTS {
+            return None;
+        }
+        Some(
+            self.0
+                .iter()
+                .filter(|(event_type, _)| types(event_type))
+                .map(|(_, postings)| postings)
+                .collect(),
+        )
     }
 }
 
 impl SubjectIndex {
     /// The lists of the roots a source with one of `prefixes` can have, each root once.
-    fn roots_for<'s>(&'s self, prefixes: &[String]) -> Vec<&'s [u64]> {
+    fn roots_for<'s>(&'s self, prefixes: &[String]) -> Vec<&'s Postings> {
         let mut roots: Vec<&'s str> = Vec::new();
         for prefix in prefixes {
             let whole_root = source_root(prefix);
@@ -153,7 +242,7 @@ impl SubjectIndex {
         roots.dedup();
         roots
             .into_iter()
-            .filter_map(|root| self.by_source_root.get(root).map(Vec::as_slice))
+            .filter_map(|root| self.by_source_root.get(root))
             .collect()
     }
 }

@@ -8,18 +8,21 @@
 
 mod index;
 mod party;
+mod postings;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-pub(crate) use index::{Lane, Narrowing};
+pub(crate) use index::{Lane, Narrowing, TypeFilter};
 pub use party::Party;
 pub(crate) use party::{PartyIdentifier, PartyRegister};
+pub(crate) use postings::TimeBounds;
 
 use crate::domain::event::Event;
 use index::{Indexes, push_under};
+use postings::{Cursor, Merged};
 
 /// When an event was registered, for production's visibility lag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -43,10 +46,15 @@ pub struct StoredEvent {
 }
 
 /// What a page is drawn from: production's `getappevents` or `getevents` before its `LIMIT`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Scan<'a> {
     /// The index lane: the equality filters every event must pass.
     pub(crate) lane: Lane<'a>,
+    /// The `type` values selected (`LIKE ANY`); `None` for every type.
+    pub(crate) types: Option<TypeFilter<'a>>,
+    /// Events outside these are never selected: the scan may skip them unseen (the caller
+    /// still checks each event it is handed).
+    pub(crate) times: TimeBounds,
     /// Start after the first event with this id (any resource); an unknown id starts at the
     /// beginning.
     pub(crate) after: Option<&'a str>,
@@ -54,6 +62,19 @@ pub(crate) struct Scan<'a> {
     pub(crate) visibility: Visibility,
     /// The most events to return.
     pub(crate) limit: usize,
+}
+
+impl std::fmt::Debug for Scan<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scan")
+            .field("lane", &self.lane)
+            .field("types", &self.types.map(|_| "…"))
+            .field("times", &self.times)
+            .field("after", &self.after)
+            .field("visibility", &self.visibility)
+            .field("limit", &self.limit)
+            .finish()
+    }
 }
 
 /// How production's visibility lag hides recently registered events.
@@ -164,14 +185,26 @@ impl EventStore {
             Visibility::SequenceCut(by) => self.visibility_cut(by),
             _ => None,
         };
-        let windows = self
-            .indexes
-            .lists(&scan.lane)
-            .into_iter()
-            .map(|list| self.window(list, start_after, cut, scan.visibility))
+        let candidates = self.indexes.candidates(&scan.lane, scan.types);
+        let cursors = candidates
+            .lists
+            .iter()
+            .map(|postings| {
+                let window = self.window(postings.seqs(), start_after, cut, scan.visibility);
+                Cursor::new(postings, window)
+            })
             .collect();
+        let narrowing = match scan.lane {
+            Lane::Resource { narrowed, .. } if candidates.check_narrowing => narrowed,
+            _ => None,
+        };
+        let type_filter = scan.types.filter(|_| candidates.check_type);
+        let selected = |event: &Event| {
+            narrowing.is_none_or(|narrowing| narrowing.admits(event))
+                && type_filter.is_none_or(|types| types(event.event_type()))
+        };
         let mut page = Vec::new();
-        for seq in Merged(windows) {
+        for seq in Merged::new(cursors, scan.times) {
             if page.len() >= scan.limit {
                 break;
             }
@@ -182,23 +215,23 @@ impl EventStore {
                 Visibility::PerEvent(by) => !registered_by(stored, by),
                 _ => false,
             };
-            if !hidden && keep(&stored.event) {
+            if !hidden && selected(&stored.event) && keep(&stored.event) {
                 page.push(stored.clone());
             }
         }
         page
     }
 
-    /// The part of `list` after sequence number `start_after` that `visibility` may show, up
-    /// to the sequence-number `cut` where there is one (per-event visibility is also checked
-    /// event by event, for a clock that went back).
-    fn window<'s>(
+    /// The positions of `list` after sequence number `start_after` that `visibility` may
+    /// show, up to the sequence-number `cut` where there is one (per-event visibility is also
+    /// checked event by event, for a clock that went back).
+    fn window(
         &self,
-        list: &'s [u64],
+        list: &[u64],
         start_after: u64,
         cut: Option<u64>,
         visibility: Visibility,
-    ) -> &'s [u64] {
+    ) -> std::ops::Range<usize> {
         let start = list.partition_point(|&seq| seq <= start_after);
         let end = match visibility {
             Visibility::SequenceCut(_) => match cut {
@@ -210,7 +243,7 @@ impl EventStore {
             }
             Visibility::All | Visibility::PerEvent(_) => list.len(),
         };
-        list.get(start..end).unwrap_or_default()
+        start..end.max(start)
     }
 
     fn append(&mut self, event: Arc<Event>, registered: Registration) -> Option<u64> {
@@ -286,30 +319,6 @@ impl EventStore {
     }
 }
 
-/// Ordered lists of disjoint sequence numbers, read as one ordered list.
-struct Merged<'s>(Vec<&'s [u64]>);
-
-impl Iterator for Merged<'_> {
-    type Item = u64;
-
-    fn next(&mut self) -> Option<u64> {
-        // One list (every lane but a party's sources): no merging at all.
-        let at = match self.0.as_slice() {
-            [_] => 0,
-            lists => {
-                let heads = lists.iter().enumerate();
-                heads
-                    .filter_map(|(i, list)| Some((*list.first()?, i)))
-                    .min()?
-                    .1
-            }
-        };
-        let (&first, rest) = self.0.get(at)?.split_first()?;
-        self.0[at] = rest;
-        Some(first)
-    }
-}
-
 /// Whether `stored` was registered at or before `instant` (startup events always were).
 fn registered_by(stored: &StoredEvent, instant: DateTime<Utc>) -> bool {
     match stored.registered {
@@ -320,3 +329,5 @@ fn registered_by(stored: &StoredEvent, instant: DateTime<Utc>) -> bool {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_indexed;
