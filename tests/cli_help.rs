@@ -51,6 +51,9 @@ const SERVE_FLAGS: &[&str] = &[
     "--webhook-timeout",
     "--subscription-cache",
     "--apps-domains",
+    "--max-namespaces",
+    "--namespace-max-events",
+    "--namespace-ttl",
     "--log-format",
     "--help",
 ];

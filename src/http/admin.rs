@@ -75,7 +75,7 @@ pub(super) async fn answer(
         (AdminEndpoint::OpenApi, &Method::GET) => Ok(with_body(
             StatusCode::OK,
             "application/json",
-            super::openapi::document_for(&app.base_url(&parts.headers), app.openapi_served()),
+            super::openapi::document_for(&app.base_url(&parts.headers), &app.openapi_served()),
         )),
         (AdminEndpoint::Events, &Method::GET) => super::admin_paging::events(app, parts),
         (AdminEndpoint::Events, &Method::POST) => store_events(app, parts, body),

@@ -42,9 +42,9 @@ fn document(base_url: &str) -> Vec<u8> {
 
 /// The document as a namespace serves it ([`namespaced`]): `servers` is `base_url`, which
 /// carries a namespace's prefix.
-pub(super) fn document_for(base_url: &str, namespace: Served) -> Vec<u8> {
+pub(super) fn document_for(base_url: &str, served: &Served) -> Vec<u8> {
     let mut document = merged().clone();
-    namespaced::adjust(&mut document, namespace);
+    namespaced::adjust(&mut document, served);
     with_servers(document, base_url)
 }
 

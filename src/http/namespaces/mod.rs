@@ -385,7 +385,7 @@ impl App {
     /// What this namespace's OpenAPI document says about namespaces.
     pub(in crate::http) fn openapi_served(&self) -> super::openapi::Served {
         super::openapi::Served {
-            in_namespace: !self.prefix.is_empty(),
+            prefix: self.prefix.clone(),
             max_events: self.settings.namespaces.max_events,
         }
     }
