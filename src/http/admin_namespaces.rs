@@ -66,8 +66,9 @@ async fn create(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<HttpResponse, Problem> {
-    let (name, settings) =
-        namespaces::read_request(body, registry.template()).map_err(Problem::MockBadRequest)?;
+    let max_events = app.settings.namespaces.max_events;
+    let (name, settings) = namespaces::read_request(body, registry.template(), max_events)
+        .map_err(Problem::MockBadRequest)?;
     let created = tokio::task::spawn_blocking(move || registry.create(name, settings, false))
         .await
         .map_err(|e| Problem::Unhandled(format!("creating the namespace failed: {e}").into()))?;

@@ -44,12 +44,13 @@ struct GeneratorBody {
 }
 
 /// The namespace a body asks for: its name (if given) and its settings, `template` changed
-/// as the body says. The error is a 400's detail.
+/// as the body says; `generate` at most `max_events`. The error is a 400's detail.
 pub(in crate::http) fn read(
     body: &[u8],
     template: &Settings,
+    max_events: usize,
 ) -> Result<(Option<String>, Settings), String> {
-    let body: Body = if body.iter().all(u8::is_ascii_whitespace) {
+    let body: Body = if body.is_empty() {
         Body::default()
     } else {
         serde_json::from_slice(body).map_err(|e| {
@@ -63,6 +64,12 @@ pub(in crate::http) fn read(
         settings.parties = data.parties;
     }
     settings.generate = body.generate.unwrap_or(0);
+    if settings.generate > max_events {
+        return Err(format!(
+            "generate: at most {max_events} (--namespace-max-events), not {}",
+            settings.generate
+        ));
+    }
     if let Some(generator) = body.generator {
         apply_generator(generator, &mut settings)?;
         settings
@@ -156,11 +163,12 @@ mod tests {
             auth: AuthMode::Lenient,
             ..Settings::default()
         };
-        let (name, settings) = read(b"", &template).unwrap();
+        let (name, settings) = read(b"", &template, 10).unwrap();
         assert_eq!(name, None);
         assert_eq!(settings.auth, AuthMode::Lenient);
         assert!(settings.events.is_empty());
-        assert_eq!(read(b" {} ", &template).unwrap().0, None);
+        assert_eq!(read(b" {} ", &template, 10).unwrap().0, None);
+        assert!(read(b"\r", &template, 10).is_err(), "whitespace is no JSON");
     }
 
     #[test]
@@ -169,7 +177,7 @@ mod tests {
             "fixtures": [{"specversion": "1.0", "id": "1", "type": "t", "source": "urn:x", "subject": "/party/1"}],
             "generator": {"seed": 7, "apps": ["ttd/a", " "], "env": "prod", "spacing": "1m", "parties": 3, "start": "2024-01-01T00:00:00+01:00"},
             "faults": ["when=always,what=status:503", {"when": "nth:2", "what": "status:500"}]}"#;
-        let (name, settings) = read(body, &Settings::default()).unwrap();
+        let (name, settings) = read(body, &Settings::default(), 10).unwrap();
         assert_eq!(name.as_deref(), Some("alpha"));
         assert_eq!(settings.generate, 5);
         assert_eq!(settings.auth, AuthMode::Off);
@@ -185,7 +193,7 @@ mod tests {
     #[test]
     fn mistakes_are_named() {
         let template = Settings::default();
-        let error = |body: &str| read(body.as_bytes(), &template).unwrap_err();
+        let error = |body: &str| read(body.as_bytes(), &template, 10).unwrap_err();
         assert!(error(r#"{"nmae": "x"}"#).contains("unknown field"));
         assert!(error(r#"{"auth": "maybe"}"#).starts_with("auth: "));
         assert!(error(r#"{"visibilityLag": "soon"}"#).starts_with("visibilityLag: "));
@@ -202,5 +210,6 @@ mod tests {
             error(r#"{"generator": {"start": "2024-01-01"}}"#).starts_with("generator.start: ")
         );
         assert!(error("[]").contains("expected"));
+        assert!(error(r#"{"generate": 11}"#).starts_with("generate: at most 10"));
     }
 }
