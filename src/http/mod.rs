@@ -126,7 +126,9 @@ impl App {
     /// listening address without one), then the namespace's prefix. The base of `next` links
     /// and of OpenAPI's `servers`.
     fn base_url(&self, headers: &hyper::HeaderMap) -> String {
-        format!("{}{}", self.server_url(headers), self.prefix)
+        let mut url = self.server_url(headers);
+        url.push_str(&self.prefix);
+        url
     }
 
     /// Where the server is reached: `--base-url`, or `http://` + the request's `Host`.
