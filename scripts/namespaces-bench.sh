@@ -4,7 +4,7 @@
 # creation takes (median, 99th percentile, all of them), then the same for namespaces made
 # with 1 000 generated events each, the time to delete them all, and with wrk (when
 # present) pages of 50 from a namespace next to the same pages from the default namespace,
-# which shows what the /ns/{name} routing costs. Loopback only; needs python3 (standard
+# in three interleaved rounds, which shows what the /ns/{name} routing costs. Loopback only; needs python3 (standard
 # library) and curl.
 #
 # Usage: scripts/namespaces-bench.sh [N] [SECONDS]     (defaults: 1000 namespaces, 5 s of wrk)
@@ -79,11 +79,15 @@ with open("fixtures/demo.json") as demo:
 assert status == 201, answer
 PY
 
+# Interleaved rounds, so that drift on a shared machine hits both alike.
 if command -v wrk >/dev/null; then
   token=$(curl -fsS "$url/_mock/token?org=ttd")
-  for base in "$url" "$url/ns/paged"; do
-    echo "== pages of 50 from $base, ${seconds}s, 32 connections"
-    wrk -t2 -c32 -d"${seconds}s" --latency -H "Authorization: Bearer $token" \
-      "$base/events/api/v1/app/ttd/apps-test?from=2020-01-01Z&size=50" | grep -E "Requests/sec|50%|99%"
+  for round in 1 2 3; do
+    for base in "$url" "$url/ns/paged"; do
+      result=$(wrk -t2 -c32 -d"${seconds}s" --latency -H "Authorization: Bearer $token" \
+        "$base/events/api/v1/app/ttd/apps-test?from=2020-01-01Z&size=50")
+      echo "round $round, pages of 50 from $base: $(echo "$result" | awk '/Requests\/sec/ {print $2}') requests/s," \
+        "p50 $(echo "$result" | awk '$1 == "50%" {print $2}')"
+    done
   done
 fi
