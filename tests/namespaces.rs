@@ -518,3 +518,30 @@ async fn with_an_admin_token_a_namespace_s_admin_api_needs_it_and_without_admin_
         "production's empty 404"
     );
 }
+
+#[tokio::test]
+async fn a_dropped_handle_removes_its_own_namespace_and_never_one_that_took_its_name() {
+    let server = MockServer::start().await;
+    let handle = MockServer::builder().start_in(&server);
+    let name = handle.url().rsplit('/').next().unwrap().to_owned();
+    let entry = format!("{}/_mock/namespaces/{name}", server.url());
+    assert_eq!(get(&entry).await.status, 200);
+    assert_eq!(send(client().delete(&entry)).await.status, 204);
+    namespace(&server, json!({ "name": name })).await;
+    drop(handle);
+    assert_eq!(get(&entry).await.status, 200, "the newcomer stays");
+
+    let owned = MockServer::builder().start_in(&server);
+    let owned_entry = format!(
+        "{}/_mock/namespaces/{}",
+        server.url(),
+        owned.url().rsplit('/').next().unwrap()
+    );
+    assert_eq!(get(&owned_entry).await.status, 200);
+    drop(owned);
+    assert_eq!(
+        get(&owned_entry).await.status,
+        404,
+        "removed with its handle"
+    );
+}

@@ -301,7 +301,7 @@ impl Drop for MockServer {
     fn drop(&mut self) {
         self.stop_with(Duration::ZERO);
         if let Some(name) = self.namespace.take() {
-            self.namespaces.remove(&name);
+            self.namespaces.release(&name, &self.service);
         }
     }
 }

@@ -234,8 +234,8 @@ impl Namespaces {
                 max: max_events,
             });
         }
-        let mut named = self.write();
-        self.check_room_in(&named, &name)?;
+        // Started before the registry is locked: building a big store takes a while, and
+        // requests to every other namespace go on meanwhile.
         let service = {
             let _on_the_server = self.runtime.enter();
             loaded.start()
@@ -252,6 +252,12 @@ impl Namespaces {
             last_used: AtomicU64::new(self.millis()),
             held,
         };
+        let mut named = self.write();
+        if let Err(refusal) = self.check_room_in(&named, &name) {
+            drop(named);
+            service.close();
+            return Err(refusal);
+        }
         named.insert(name.clone(), entry);
         Ok((name, service))
     }
@@ -305,6 +311,19 @@ impl Namespaces {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Removes namespace `name` if it is still the one `service` serves (a handle's own, not
+    /// one that took its name after it was deleted).
+    pub(crate) fn release(&self, name: &str, service: &Arc<MockService>) {
+        let mut named = self.write();
+        let own = named
+            .get(name)
+            .is_some_and(|entry| Arc::ptr_eq(&entry.app.service, service));
+        if let Some(entry) = own.then(|| named.remove(name)).flatten() {
+            drop(named);
+            entry.app.service.close();
         }
     }
 
