@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the container image and tests it as a CI job would use it: run it, wait for the
-# `listening on` line, fetch a token and a page through its port, ask its health check, stop
-# it with SIGTERM and check the exit code. Prints the image size and the start time.
+# `listening on` line, fetch a token and a page through its port, make a namespace and check
+# it holds its own events, ask its health check, stop it with SIGTERM and check the exit code.
+# Prints the image size and the start time.
 #
 # Uses podman (installed from Debian's packages when missing): there is no Docker daemon on
 # these machines. Podman runs rootful without systemd here, hence vfs storage, runc and
@@ -49,6 +50,12 @@ page=$(curl -fsS -H "Authorization: Bearer $token" "$base/events/api/v1/app/ttd/
   || fail "no page"
 events=$(echo "$page" | grep -o '"specversion"' | wc -l)
 [ "$events" -eq 3 ] || fail "expected a page of 3 demo events, got: $page"
+# One container, many test suites: a namespace of its own, through the same port.
+created=$(curl -fsS -X POST "$base/_mock/namespaces" -H 'Content-Type: application/json' \
+  -d '{"name": "suite-a", "generate": 5}') || fail "no namespace"
+[ "$created" = "{\"name\":\"suite-a\",\"baseUrl\":\"$base/ns/suite-a\"}" ] || fail "unexpected namespace: $created"
+curl -fsS "$base/ns/suite-a/_mock/health" | grep -q '"events":5' || fail "the namespace does not hold its 5 events"
+curl -fsS "$base/_mock/health" | grep -q '"events":445' || fail "the default namespace changed"
 podman exec "$name" /altinn-events-mock health || fail "the health subcommand failed"
 podman healthcheck run "$name" || fail "the image's HEALTHCHECK failed"
 version=$(podman exec "$name" /altinn-events-mock --version)
@@ -58,6 +65,6 @@ exit_code=$(podman wait "$name")
 [ "$exit_code" = 0 ] || fail "exit code $exit_code after SIGTERM"
 
 size=$(podman image inspect --format '{{.Size}}' "$image")
-printf 'image %s (%s): %.1f MiB; listening %.2f s after podman run; token, page of 3, health, exit 0 after SIGTERM\n' \
+printf 'image %s (%s): %.1f MiB; listening %.2f s after podman run; token, page of 3, namespace, health, exit 0 after SIGTERM\n' \
   "$image" "$version" "$(echo "$size / 1048576" | bc -l)" "$(echo "$ready - $started" | bc -l)"
 echo "container test passed"

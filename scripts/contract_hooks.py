@@ -16,7 +16,10 @@ The server under test can be told to fail (fault rules, the `x-mock-fault` heade
   events, empty journal, real time, no rules); in the stateful phase, whose scenarios build
   on the answers of earlier steps, only the journal is emptied;
 * after `POST /_mock/live` the feed it started is stopped, so it appends events only while that
-  one call is answered.
+  one call is answered;
+* the namespaces a case created are removed with the reset (`DELETE /_mock/namespaces`), as
+  the reset leaves them alone; in the stateful phase they stay for the links, bounded by the
+  server's `--namespace-max-events` and `--max-namespaces`.
 
 Cases that are not sent:
 
@@ -42,6 +45,7 @@ Nothing here knows the operations otherwise: a new part of the document is teste
 
 import os
 import re
+import types
 import urllib.request
 
 import jsonschema_rs
@@ -86,6 +90,7 @@ def before_call(context, case, kwargs):
         _send("DELETE", "/_mock/requests")
     else:
         _send("POST", "/_mock/reset")
+        _send("DELETE", "/_mock/namespaces")
 
 
 @schemathesis.hook
@@ -230,10 +235,43 @@ def _subscription_filters_agree(case):
     return True
 
 
+def _namespace_fits(case):
+    """The fixtures' events and `generate` together within `generate`'s maximum (the server's
+    --namespace-max-events); a generator `start` in years 1 to 9000, from which `generate`
+    events spaced up to twice `spacing` apart stay before year 10000; each fault rule's own
+    rules."""
+    body = case.body if isinstance(case.body, dict) else {}
+    schema = case.operation.definition.raw["requestBody"]["content"]["application/json"]["schema"]
+    cap = schema["properties"]["generate"]["maximum"]
+    fixtures = body.get("fixtures")
+    if isinstance(fixtures, list):
+        events = len(fixtures)
+    elif isinstance(fixtures, dict):
+        events = len(fixtures.get("events") or []) if ("events" in fixtures or "parties" in fixtures) else 1
+    else:
+        events = 0
+    generate = body.get("generate") or 0
+    if events + generate > cap:
+        return False
+    generator = body.get("generator") or {}
+    try:
+        start = _instant(generator.get("start") or "2026-01-05T07:00:00Z")
+        spacing = _seconds(re.sub(r"\s+", "", generator.get("spacing") or "30s"))
+    except AttributeError:
+        return True  # not a time or duration: the schema does not allow it, the server's 400 is right
+    if not _instant("0001-01-01T00:00:00Z") <= start <= _instant("9000-01-01T00:00:00Z"):
+        return False
+    if generate and start + 2 * spacing * generate >= _instant("9999-12-31T23:59:59.9999999Z"):
+        return False
+    rule_holds = RULES_BEYOND_JSON_SCHEMA["AddFault"]
+    return all(rule_holds(types.SimpleNamespace(body=rule)) for rule in body.get("faults") or [])
+
+
 RULES_BEYOND_JSON_SCHEMA = {
     "AddFault": _fault_rule_holds,
     "CreateSubscription": _subscription_filters_agree,
     "SeedSubscriptions": _subscription_filters_agree,
+    "CreateNamespace": _namespace_fits,
 }
 
 

@@ -111,4 +111,6 @@ mod docs_examples {
     struct PartyEvents;
     #[doc = include_str!("../docs/generic-events-api.md")]
     struct GenericEvents;
+    #[doc = include_str!("../docs/namespaces.md")]
+    struct Namespaces;
 }

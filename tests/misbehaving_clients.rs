@@ -109,7 +109,10 @@ async fn a_harness_that_never_reads_stderr_does_not_freeze_the_server() {
     // Each request logs a line of ~1.2 KiB (the padded URI): 2,000 of them are far more than
     // a 64 KiB pipe and the server's 1 MiB log buffer hold.
     let pad = "p".repeat(1_000);
-    let url = format!("{}/events/api/v1/app/ttd/apps-test?after=x&pad={pad}", server.url);
+    let url = format!(
+        "{}/events/api/v1/app/ttd/apps-test?after=x&pad={pad}",
+        server.url
+    );
     for i in 0..2_000 {
         let response = client.get(&url).send().await;
         let status = response.map(|r| r.status().as_u16());

@@ -6,6 +6,7 @@ mod exposure;
 mod generate;
 mod health;
 mod log;
+mod namespaces;
 mod push;
 mod serve;
 mod token;

@@ -13,6 +13,7 @@ use clap::{Args, ValueEnum};
 use super::exposure;
 use super::generate::GeneratorArgs;
 use super::log::LogPipe;
+use super::namespaces::NamespaceArgs;
 use super::push::PushArgs;
 use crate::domain::auth::{AuthMode, Grant};
 use crate::domain::faults::FaultRule;
@@ -166,6 +167,9 @@ pub(super) struct ServeArgs {
     #[command(flatten)]
     push: PushArgs,
 
+    #[command(flatten)]
+    namespaces: NamespaceArgs,
+
     /// Log line format on stderr.
     #[arg(long, env = "ALTINN_EVENTS_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -258,6 +262,7 @@ impl ServeArgs {
             .max_fault_duration(self.max_fault_duration)
             .shutdown_timeout(self.shutdown_timeout)
             .generator(self.generator.options());
+        builder = self.namespaces.apply(builder);
         if let Some(connections) = self.max_connections {
             builder = builder.max_connections(connections);
         }

@@ -55,6 +55,7 @@ pub(super) fn wants_body(endpoint: &AdminEndpoint, method: &Method) -> bool {
                 | AdminEndpoint::Faults
                 | AdminEndpoint::Subscriptions
                 | AdminEndpoint::Grants
+                | AdminEndpoint::Namespaces
         )
 }
 
@@ -74,7 +75,7 @@ pub(super) async fn answer(
         (AdminEndpoint::OpenApi, &Method::GET) => Ok(with_body(
             StatusCode::OK,
             "application/json",
-            super::openapi::document(&app.base_url(&parts.headers)),
+            super::openapi::document_for(&app.base_url(&parts.headers), &app.openapi_served()),
         )),
         (AdminEndpoint::Events, &Method::GET) => super::admin_paging::events(app, parts),
         (AdminEndpoint::Events, &Method::POST) => store_events(app, parts, body),
@@ -105,6 +106,9 @@ pub(super) async fn answer(
             _,
         ) => super::admin_push::answer(app, &endpoint, parts, body),
         (AdminEndpoint::Grants, _) => super::admin_grants::answer(app, &parts.method, body),
+        (AdminEndpoint::Namespaces | AdminEndpoint::Namespace(_), _) => {
+            super::admin_namespaces::answer(app, &endpoint, parts, body).await
+        }
         _ => Err(Problem::MethodNotAllowed {
             allow: endpoint.allowed(),
         }),
@@ -158,7 +162,7 @@ fn store_events(app: &App, parts: &Parts, body: &Bytes) -> Result<HttpResponse, 
         };
         Problem::MockBadRequest(format!("{place}{}; nothing was stored", error.message))
     })?;
-    let sequence_numbers = app.service.publish_fixtures(fixtures);
+    let sequence_numbers = app.service.publish_fixtures(fixtures)?;
     Ok(json_response(
         StatusCode::OK,
         &json!({ "sequenceNumbers": sequence_numbers }),

@@ -64,7 +64,7 @@ fn add(app: &App, body: &Bytes) -> Result<HttpResponse, Problem> {
         .map_err(|e| Problem::MockBadRequest(e.to_string()))?
         .id;
     let mut response = json_response(StatusCode::CREATED, &json!({ "id": id, "rule": spelling }));
-    if let Ok(location) = HeaderValue::from_str(&format!("/_mock/faults/{id}")) {
+    if let Ok(location) = HeaderValue::from_str(&format!("{}/_mock/faults/{id}", app.prefix)) {
         response.headers_mut().insert(LOCATION, location);
     }
     Ok(response)

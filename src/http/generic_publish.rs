@@ -14,6 +14,7 @@ use super::problem::{HttpResponse, Problem, empty};
 use crate::domain::auth::Caller;
 use crate::domain::event::{GenericPublishError, read_structured};
 use crate::domain::query::BindingErrors;
+use crate::service::PublishRefused;
 
 /// The scope production's `PublishScopeOrAccessToken` policy accepts.
 pub(super) const PUBLISH_SCOPE: &str = "altinn:events.publish";
@@ -53,12 +54,15 @@ pub(super) fn publish(app: &App, caller: &Caller, body: &Bytes) -> Result<HttpRe
     })?;
     app.service
         .publish_generic(attributes, caller)
-        .map_err(|error| match error {
-            GenericPublishError::Invalid(rejection) => {
+        .map_err(|refused| match refused {
+            PublishRefused::Rule(GenericPublishError::Invalid(rejection)) => {
                 Problem::GenericPublishBadRequest(rejection.detail())
             }
-            GenericPublishError::Forbidden => Problem::Forbidden,
-            GenericPublishError::Unhandled(reason) => Problem::Unhandled(reason.into()),
+            PublishRefused::Rule(GenericPublishError::Forbidden) => Problem::Forbidden,
+            PublishRefused::Rule(GenericPublishError::Unhandled(reason)) => {
+                Problem::Unhandled(reason.into())
+            }
+            PublishRefused::Full(full) => full.into(),
         })?;
     // `return Ok()`: a 200 with no body and no content type.
     Ok(empty(StatusCode::OK))

@@ -10,6 +10,7 @@ mod admin;
 mod admin_faults;
 mod admin_grants;
 mod admin_live;
+mod admin_namespaces;
 mod admin_paging;
 mod admin_push;
 mod app_events;
@@ -23,6 +24,7 @@ mod host;
 mod kestrel;
 mod limits;
 mod media_type;
+mod namespaces;
 mod openapi;
 mod page;
 mod party_events;
@@ -56,6 +58,10 @@ use router::Endpoint;
 use trace::TraceContext;
 
 pub(crate) use limits::{DEFAULT_MIN_DATA_RATE, MinDataRate, raise_descriptor_limit};
+pub(crate) use namespaces::{
+    DEFAULT_MAX_NAMESPACES, DEFAULT_NAMESPACE_MAX_EVENTS, NamespaceLimits, Namespaces,
+    Refusal as NamespaceRefusal, path_prefix,
+};
 pub(crate) use server::{GRACE_PERIOD, Listener};
 
 /// How the HTTP face is set up: where it listens, and who may use `/_mock`.
@@ -78,6 +84,8 @@ pub(crate) struct HttpSettings {
     /// Log lines the process dropped because stderr could not take them (the CLI's
     /// logger counts them; `/_mock/health` reports them).
     pub(crate) dropped_log_lines: Arc<AtomicU64>,
+    /// The caps on namespaces and their idle TTL.
+    pub(crate) namespaces: NamespaceLimits,
 }
 
 /// Default `max_body`: 16 MiB.
@@ -94,35 +102,37 @@ impl Default for HttpSettings {
             max_body: DEFAULT_MAX_BODY,
             limits: ConnectionLimits::default(),
             dropped_log_lines: Arc::default(),
+            namespaces: NamespaceLimits::default(),
         }
     }
 }
 
-/// What every request handler shares: the core, and the face's own settings.
+/// What every request handler shares: the core of the namespace the request is for, and the
+/// face's own settings.
 #[derive(Debug)]
 pub(crate) struct App {
     service: Arc<MockService>,
     settings: HttpSettings,
     /// The address the server listens on, for a `next` link when a request has no `Host`.
     local_addr: SocketAddr,
+    /// `/ns/{name}` in a namespace; empty in the default one.
+    prefix: String,
+    /// Every namespace of the server (`/_mock/namespaces` is answered from it).
+    namespaces: std::sync::Weak<Namespaces>,
 }
 
 impl App {
-    pub(crate) fn new(
-        service: Arc<MockService>,
-        settings: HttpSettings,
-        local_addr: SocketAddr,
-    ) -> App {
-        App {
-            service,
-            settings,
-            local_addr,
-        }
+    /// Where the namespace is reached: `--base-url`, or `http://` + the request's `Host` (the
+    /// listening address without one), then the namespace's prefix. The base of `next` links
+    /// and of OpenAPI's `servers`.
+    fn base_url(&self, headers: &hyper::HeaderMap) -> String {
+        let mut url = self.server_url(headers);
+        url.push_str(&self.prefix);
+        url
     }
 
-    /// Where the server is reached: `--base-url`, or `http://` + the request's `Host` (the
-    /// listening address without one). The base of `next` links and of OpenAPI's `servers`.
-    fn base_url(&self, headers: &hyper::HeaderMap) -> String {
+    /// Where the server is reached: `--base-url`, or `http://` + the request's `Host`.
+    fn server_url(&self, headers: &hyper::HeaderMap) -> String {
         if let Some(base) = &self.settings.base_url {
             return base.clone();
         }
@@ -142,8 +152,11 @@ type Answer = (HttpResponse, Option<usize>);
 /// connection the request came on.
 async fn handle(app: Arc<App>, reset: &ResetSwitch, request: Request<Incoming>) -> HttpResponse {
     let started = Instant::now();
+    let (app, request, sent_uri) = namespaces::resolve(app, request);
     let received_at = app.service.now();
     let (mut parts, body) = request.into_parts();
+    // The journal and the log show the URI as sent, a namespace's prefix included.
+    let sent_uri = sent_uri.as_ref().unwrap_or(&parts.uri);
     let trace = TraceContext::from_headers(&parts.headers);
     let endpoint = Endpoint::of(parts.uri.path()).for_method(&parts.method);
     let route = endpoint.route();
@@ -172,7 +185,7 @@ async fn handle(app: Arc<App>, reset: &ResetSwitch, request: Request<Incoming>) 
         app.service.record(RecordedRequest {
             received_at,
             method: parts.method.clone(),
-            uri: parts.uri.clone(),
+            uri: sent_uri.clone(),
             // Taken, not copied: the journal copies each value out of the read buffer anyway.
             headers: std::mem::take(&mut parts.headers),
             route,
@@ -184,7 +197,7 @@ async fn handle(app: Arc<App>, reset: &ResetSwitch, request: Request<Incoming>) 
     }
     tracing::info!(
         method = %parts.method,
-        uri = %parts.uri,
+        uri = %sent_uri,
         status,
         micros = started.elapsed().as_micros() as u64,
         trace_id = trace.trace_id(),
@@ -299,7 +312,7 @@ async fn dispatch(
             };
             Ok((admin::answer(app, endpoint, parts, &body).await?, None))
         }
-        Endpoint::Unknown => Err(Problem::NoSuchPath),
+        Endpoint::Unknown => Err(namespaces::no_such_path(app, parts)),
     }
 }
 

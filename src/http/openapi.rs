@@ -2,13 +2,17 @@
 //! `GET /_mock/openapi.json`. One JSON part per face in `openapi/`, merged once; `servers`
 //! names the URL the request reached the server at.
 
+mod namespaced;
+
+pub(super) use namespaced::Served;
+
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 
 /// The parts: `base.json` holds the document's frame and the shared schemas, each other part
 /// the paths and schemas of one face. A new face adds its part here.
-const PARTS: [(&str, &str); 9] = [
+const PARTS: [(&str, &str); 10] = [
     ("base.json", include_str!("openapi/base.json")),
     ("app-events.json", include_str!("openapi/app-events.json")),
     (
@@ -27,14 +31,29 @@ const PARTS: [(&str, &str); 9] = [
     ),
     ("push-admin.json", include_str!("openapi/push-admin.json")),
     ("grants.json", include_str!("openapi/grants.json")),
+    ("namespaces.json", include_str!("openapi/namespaces.json")),
 ];
 
 /// The document for a server reached at `base_url` (`http://127.0.0.1:5080`, or `--base-url`).
-pub(super) fn document(base_url: &str) -> Vec<u8> {
+#[cfg(test)]
+fn document(base_url: &str) -> Vec<u8> {
+    with_servers(merged().clone(), base_url)
+}
+
+/// The document as a namespace serves it ([`namespaced`]): `servers` is `base_url`, which
+/// carries a namespace's prefix.
+pub(super) fn document_for(base_url: &str, served: &Served) -> Vec<u8> {
+    let mut document = merged().clone();
+    namespaced::adjust(&mut document, served);
+    with_servers(document, base_url)
+}
+
+fn merged() -> &'static Value {
     static MERGED: OnceLock<Value> = OnceLock::new();
-    let mut document = MERGED
-        .get_or_init(|| merge_parts().unwrap_or_else(|collision| json!({ "error": collision })))
-        .clone();
+    MERGED.get_or_init(|| merge_parts().unwrap_or_else(|collision| json!({ "error": collision })))
+}
+
+fn with_servers(mut document: Value, base_url: &str) -> Vec<u8> {
     if let Some(object) = document.as_object_mut() {
         object.insert("servers".into(), json!([{ "url": base_url }]));
     }

@@ -17,6 +17,7 @@ use super::response_body::ResponseBody;
 use super::trace::TraceContext;
 use crate::domain::json::write_str;
 use crate::domain::query::{BindingErrors, QueryError, RegisterRejection};
+use crate::service::EventCapReached;
 
 /// An HTTP response.
 pub(super) type HttpResponse = Response<ResponseBody>;
@@ -96,6 +97,9 @@ pub(super) enum Problem {
     Bare(StatusCode),
     /// `/_mock/…/{id}` naming nothing: what is missing.
     MockNotFound(String),
+    /// The mock's own refusal with a ProblemDetails (`application/problem+json`): a namespace
+    /// name taken (409), a namespace's event cap (413), the cap on namespaces (429).
+    MockRefused { status: StatusCode, detail: String },
 }
 
 const TYPE_400: &str = "https://tools.ietf.org/html/rfc9110#section-15.5.1";
@@ -111,6 +115,15 @@ const TITLE_VALIDATION: &str = "One or more validation errors occurred.";
 pub(super) const JSON: &str = "application/json; charset=utf-8";
 const PROBLEM_JSON: &str = "application/problem+json; charset=utf-8";
 const CLOUDEVENTS_JSON: &str = super::page::CLOUDEVENTS_JSON;
+
+impl From<EventCapReached> for Problem {
+    fn from(full: EventCapReached) -> Problem {
+        Problem::MockRefused {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            detail: full.to_string(),
+        }
+    }
+}
 
 impl From<QueryError> for Problem {
     fn from(error: QueryError) -> Problem {
@@ -257,6 +270,13 @@ impl Problem {
                     .finish(&trace_id);
                 with_body(StatusCode::NOT_FOUND, PROBLEM_JSON, body)
             }
+            Problem::MockRefused { status, detail } => {
+                let (type_uri, title) = mock_refusal_type(status);
+                let body = ProblemBody::new(type_uri, title, status.as_u16())
+                    .detail(&detail)
+                    .finish(&trace_id);
+                with_body(status, PROBLEM_JSON, body)
+            }
             Problem::MockBadRequest(detail) => {
                 let body = ProblemBody::new(TYPE_400, "Bad Request", 400)
                     .detail(&detail)
@@ -362,6 +382,19 @@ fn aspnet_defaults(status: u16) -> Option<(&'static str, &'static str)> {
         ),
         _ => return None,
     })
+}
+
+/// The `type` and `title` of the mock's own refusals: ASP.NET Core's where it has them, and
+/// the RFCs' for the two statuses it has none for.
+fn mock_refusal_type(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        413 => (TYPE_413, "Payload Too Large"),
+        429 => (
+            "https://tools.ietf.org/html/rfc6585#section-4",
+            "Too Many Requests",
+        ),
+        code => aspnet_defaults(code).unwrap_or((TYPE_400, "Bad Request")),
+    }
 }
 
 /// Production wraps the register's answer as `{status} - {reason} - {body}`; the register's

@@ -17,6 +17,7 @@ use crate::domain::auth::AuthMode;
 use crate::domain::event::{AppEventRequest, PublishRejection, absolute_path};
 use crate::domain::json::write_str;
 use crate::domain::query::{BindingErrors, is_valid_header_value};
+use crate::service::PublishRefused;
 
 /// The header an app's access token travels in.
 const ACCESS_TOKEN_HEADER: &str = "PlatformAccessToken";
@@ -75,11 +76,12 @@ pub(super) fn publish(
     let id = app
         .service
         .publish_app_event(request)
-        .map_err(|rejection| match rejection {
-            PublishRejection::MissingValues => Problem::PublishMissingValues,
-            PublishRejection::RelativeSource => Problem::Unhandled(
+        .map_err(|refused| match refused {
+            PublishRefused::Rule(PublishRejection::MissingValues) => Problem::PublishMissingValues,
+            PublishRefused::Rule(PublishRejection::RelativeSource) => Problem::Unhandled(
                 format!("the source {source:?} is a relative URI, which has no path").into(),
             ),
+            PublishRefused::Full(full) => full.into(),
         })?;
     tracing::debug!(%id, "published");
 

@@ -62,6 +62,10 @@ pub(super) enum AdminEndpoint {
     RetryDelivery(String),
     /// `/_mock/grants`.
     Grants,
+    /// `/_mock/namespaces` (the default namespace only).
+    Namespaces,
+    /// `/_mock/namespaces/{name}`, the name as written.
+    Namespace(String),
 }
 
 impl Endpoint {
@@ -100,6 +104,9 @@ impl Endpoint {
                 AdminEndpoint::named(name).map_or(Endpoint::Unknown, Endpoint::Admin)
             }
             ["_mock", "faults", id] => Endpoint::Admin(AdminEndpoint::Fault((*id).to_owned())),
+            ["_mock", "namespaces", name] => {
+                Endpoint::Admin(AdminEndpoint::Namespace((*name).to_owned()))
+            }
             ["_mock", "subscriptions", id, "validate"] => {
                 Endpoint::Admin(AdminEndpoint::ValidateSubscription((*id).to_owned()))
             }
@@ -157,6 +164,7 @@ impl AdminEndpoint {
             "subscriptions" => AdminEndpoint::Subscriptions,
             "deliveries" => AdminEndpoint::Deliveries,
             "grants" => AdminEndpoint::Grants,
+            "namespaces" => AdminEndpoint::Namespaces,
             _ => return None,
         })
     }
@@ -174,10 +182,12 @@ impl AdminEndpoint {
             | AdminEndpoint::Live
             | AdminEndpoint::Faults
             | AdminEndpoint::Subscriptions
-            | AdminEndpoint::Grants => "GET, POST, DELETE",
-            AdminEndpoint::Requests | AdminEndpoint::Fault(_) | AdminEndpoint::Deliveries => {
-                "GET, DELETE"
-            }
+            | AdminEndpoint::Grants
+            | AdminEndpoint::Namespaces => "GET, POST, DELETE",
+            AdminEndpoint::Requests
+            | AdminEndpoint::Fault(_)
+            | AdminEndpoint::Deliveries
+            | AdminEndpoint::Namespace(_) => "GET, DELETE",
             AdminEndpoint::ValidateSubscription(_) | AdminEndpoint::RetryDelivery(_) => "POST",
             AdminEndpoint::Clock => "GET, POST",
             AdminEndpoint::Reset => "POST",

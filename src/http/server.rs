@@ -20,8 +20,8 @@ use super::connection::ResettableStream;
 use super::limits::ConnectionLimits;
 use super::refusal;
 use super::watchdog::{Activity, Tracked, Watched};
-use super::{App, HttpSettings};
-use crate::service::{MockService, StartError};
+use super::{App, HttpSettings, Namespaces};
+use crate::service::{MockService, Settings, StartError};
 
 /// How long in-flight requests get to finish once shutdown starts, unless
 /// `--shutdown-timeout` says otherwise.
@@ -57,22 +57,28 @@ impl Listener {
         self.local_addr
     }
 
-    /// Serves HTTP/1.1 over `service` until `shutdown` completes with the grace period
-    /// in-flight requests get, then closes every connection and the service's background work.
-    /// Past the connection cap a client is refused at once; each connection is watched for
-    /// the limits in `settings.limits`.
+    /// The namespaces this listener will serve: the default one is `service`, and new ones
+    /// start from `template`. On the server's runtime.
+    pub(crate) fn namespaces(
+        &self,
+        service: Arc<MockService>,
+        template: Settings,
+    ) -> Arc<Namespaces> {
+        Namespaces::start(service, template, self.settings.clone(), self.local_addr)
+    }
+
+    /// Serves HTTP/1.1 over `namespaces` until `shutdown` completes with the grace period
+    /// in-flight requests get, then closes every connection and every namespace's background
+    /// work. Past the connection cap a client is refused at once; each connection is watched
+    /// for the limits in `settings.limits`.
     pub(crate) async fn serve(
         self,
-        service: Arc<MockService>,
+        namespaces: Arc<Namespaces>,
         shutdown: impl Future<Output = Duration>,
     ) {
         let limits = self.settings.limits;
         let cap = limits.connection_cap();
-        let app = Arc::new(App::new(
-            Arc::clone(&service),
-            self.settings,
-            self.local_addr,
-        ));
+        let app = Arc::clone(namespaces.root());
         let graceful = GracefulShutdown::new();
         let mut builder = http1::Builder::new();
         builder.timer(TokioTimer::new());
@@ -109,7 +115,7 @@ impl Listener {
         };
         drop(self.listener);
         // No background work runs past the server, nor starts again during the grace period.
-        service.close();
+        namespaces.close();
         if tokio::time::timeout(grace, graceful.shutdown())
             .await
             .is_err()

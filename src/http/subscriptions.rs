@@ -63,8 +63,8 @@ pub(super) fn create(
         .subscribe(request, subscriber)
         .map_err(refusal_problem)?;
     let mut response = with_body(StatusCode::CREATED, JSON, created.to_json());
-    // Quirk: singular `subscription`, relative; following it is a 404.
-    let location = format!("/events/api/v1/subscription/{}", created.id);
+    // Quirk: singular `subscription`, relative; following it is a 404 (in a namespace too).
+    let location = format!("{}/events/api/v1/subscription/{}", app.prefix, created.id);
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(LOCATION, value);
     }

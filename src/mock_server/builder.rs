@@ -23,7 +23,7 @@ use crate::domain::push::checks::WebhookHttp;
 use crate::domain::push::schedule::RetryPlan;
 use crate::domain::store::Party;
 use crate::domain::units::Rate;
-use crate::http::{GRACE_PERIOD, HttpSettings, Listener, MinDataRate};
+use crate::http::{GRACE_PERIOD, HttpSettings, Listener, MinDataRate, Namespaces};
 use crate::service::{MockService, Settings, StartError, SubscriptionValidation};
 
 /// Configures a server before it starts: its data, how it checks tokens, its fault rules.
@@ -349,6 +349,28 @@ impl MockServerBuilder {
         self
     }
 
+    /// The most namespaces the server holds at once (default 1 000); past it `POST
+    /// /_mock/namespaces` answers 429 and [`start_in`](Self::start_in) fails.
+    pub fn max_namespaces(mut self, max: usize) -> Self {
+        self.http.namespaces.max = max;
+        self
+    }
+
+    /// The most events one namespace may hold (default 100 000); a publish past it answers 413.
+    /// The default namespace has no cap.
+    pub fn namespace_max_events(mut self, max: usize) -> Self {
+        self.http.namespaces.max_events = max;
+        self
+    }
+
+    /// How long a namespace made over HTTP may go without a request before it is removed
+    /// (default an hour; zero keeps them until deleted). Namespaces made with
+    /// [`start_in`](Self::start_in) live as long as their handle instead.
+    pub fn namespace_ttl(mut self, ttl: Duration) -> Self {
+        self.http.namespaces.idle_ttl = (!ttl.is_zero()).then_some(ttl);
+        self
+    }
+
     /// Starts the server; panics with the reason if it cannot (a bad fixture, say).
     pub async fn start(self) -> MockServer {
         self.try_start()
@@ -377,18 +399,31 @@ impl MockServerBuilder {
         Ok(launched.into_server(started))
     }
 
-    /// Loads and checks everything, then binds: nothing listens unless all of it loaded.
-    /// Must run inside a tokio runtime, which the server's background work then uses.
-    pub(crate) async fn bind(self) -> Result<Bound, StartError> {
+    /// What the builder says about a core (data, auth, faults, …), its events read; not its
+    /// HTTP side. For a namespace of a running server.
+    pub(super) fn core_settings(self) -> Result<Settings, StartError> {
         let mut settings = self.settings;
         settings
             .events
             .extend(Event::all_from_json(self.events).map_err(StartError::Event)?);
+        Ok(settings)
+    }
+
+    /// Loads and checks everything, then binds: nothing listens unless all of it loaded.
+    /// Must run inside a tokio runtime, which the server's background work then uses.
+    pub(crate) async fn bind(self) -> Result<Bound, StartError> {
+        let http = self.http.clone();
+        let settings = self.core_settings()?;
+        let template = settings.for_namespace();
         let loaded = settings.load()?;
-        let listener = Listener::bind(self.http).await?;
+        let listener = Listener::bind(http).await?;
+        let event_count = loaded.event_count();
+        let service = loaded.start();
+        let namespaces = listener.namespaces(Arc::clone(&service), template);
         Ok(Bound {
-            event_count: loaded.event_count(),
-            service: loaded.start(),
+            event_count,
+            service,
+            namespaces,
             listener,
         })
     }
@@ -434,6 +469,7 @@ where
 pub(crate) struct Bound {
     listener: Listener,
     service: Arc<MockService>,
+    namespaces: Arc<Namespaces>,
     event_count: usize,
 }
 
@@ -455,13 +491,14 @@ impl Bound {
 
     /// Serves until `shutdown` completes with the grace period in-flight requests get.
     pub(crate) async fn serve(self, shutdown: impl Future<Output = Duration>) {
-        self.listener.serve(self.service, shutdown).await;
+        self.listener.serve(self.namespaces, shutdown).await;
     }
 }
 
 /// What the server thread reports once it accepts.
 struct Started {
     service: Arc<MockService>,
+    namespaces: Arc<Namespaces>,
     address: std::net::SocketAddr,
 }
 
@@ -481,6 +518,8 @@ impl Launched {
             url: format!("http://{}", started.address),
             address: started.address,
             service: started.service,
+            namespaces: started.namespaces,
+            namespace: None,
             stop: Some(self.stop),
             thread: Some(self.thread),
             shutdown_timeout: self.shutdown_timeout,
@@ -520,6 +559,7 @@ fn run_server(
         };
         let started = Started {
             service: Arc::clone(&bound.service),
+            namespaces: Arc::clone(&bound.namespaces),
             address: bound.local_addr(),
         };
         if ready.send(Ok(started)).is_err() {

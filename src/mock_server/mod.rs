@@ -8,6 +8,7 @@
 
 mod builder;
 mod faults;
+mod namespaces;
 mod neighbours;
 mod push;
 
@@ -29,7 +30,8 @@ use crate::domain::auth::TokenRequest;
 use crate::domain::event::{AppEventRequest, Event, InvalidEvent, PublishRejection};
 use crate::domain::store::StoredEvent;
 use crate::domain::units::Rate;
-use crate::service::{JournalEntry, LiveError, LiveStatus, MockService};
+use crate::http::Namespaces;
+use crate::service::{JournalEntry, LiveError, LiveStatus, MockService, PublishRefused};
 
 /// A running fake on `127.0.0.1` with an empty store (no demo data); stopped when dropped.
 ///
@@ -53,6 +55,10 @@ use crate::service::{JournalEntry, LiveError, LiveStatus, MockService};
 #[must_use = "the server stops when its handle is dropped"]
 pub struct MockServer {
     service: Arc<MockService>,
+    /// Every namespace of the server this handle's core lives in.
+    namespaces: Arc<Namespaces>,
+    /// The namespace this handle owns (removed when it drops); `None` for the server itself.
+    namespace: Option<String>,
     url: String,
     address: SocketAddr,
     stop: Option<oneshot::Sender<Duration>>,
@@ -138,17 +144,32 @@ impl MockServer {
 
     /// Stores `events` now, all or none; returns each one's sequence number (`None` where
     /// the same `id` and `source` was stored before, a no-op as in production).
+    ///
+    /// # Panics
+    ///
+    /// In a namespace ([`MockServerBuilder::start_in`]), when the events would pass the
+    /// server's [`namespace_max_events`](MockServerBuilder::namespace_max_events).
     pub fn publish(
         &self,
         events: impl IntoIterator<Item = Value>,
     ) -> Result<Vec<Option<u64>>, InvalidEvent> {
-        Ok(self.service.publish(Event::all_from_json(events)?))
+        let events = Event::all_from_json(events)?;
+        Ok(self
+            .service
+            .publish(events)
+            .unwrap_or_else(|full| panic!("{full}")))
     }
 
     /// Publishes as an app does with `POST /events/api/v1/app`: the server gives the event a
     /// new id and its clock's time, derives `resource` and `resourceinstance`; returns the id.
+    /// Panics as [`publish`](Self::publish) does in a full namespace.
     pub fn publish_app_event(&self, request: AppEventRequest) -> Result<String, PublishRejection> {
-        self.service.publish_app_event(request)
+        self.service
+            .publish_app_event(request)
+            .map_err(|refused| match refused {
+                PublishRefused::Rule(rejection) => rejection,
+                PublishRefused::Full(full) => panic!("{full}"),
+            })
     }
 
     /// Every stored event with its sequence number and registration time.
@@ -279,6 +300,9 @@ impl MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         self.stop_with(Duration::ZERO);
+        if let Some(name) = self.namespace.take() {
+            self.namespaces.release(&name, &self.service);
+        }
     }
 }
 

@@ -150,6 +150,13 @@ impl LiveFeed {
         inner.epoch += 1;
     }
 
+    /// Stops the feed started as `epoch`, unless a later start replaced it.
+    pub(super) fn stop_epoch(&self, epoch: u64) {
+        if self.lock().epoch == epoch {
+            self.stop();
+        }
+    }
+
     /// Stops the feed for good: the server is shutting down.
     pub(super) fn close(&self) {
         self.stop();

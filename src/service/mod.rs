@@ -14,6 +14,7 @@ mod access;
 mod auth;
 mod clock;
 mod error;
+mod event_cap;
 mod faults;
 mod fixture_files;
 mod journal;
@@ -28,6 +29,7 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Wea
 use chrono::{DateTime, TimeDelta, Utc};
 
 pub use error::StartError;
+pub(crate) use event_cap::{EventCapReached, PublishRefused};
 pub(crate) use faults::FaultId;
 pub use journal::JournalEntry;
 pub(crate) use journal::{DEFAULT_JOURNAL_CAP, RecordedRequest};
@@ -58,6 +60,8 @@ pub(crate) struct MockService {
     clock: Clock,
     /// Production's visibility lag; zero hides nothing.
     visibility_lag: TimeDelta,
+    /// The most events the store may hold (a namespace's cap; none for the default one).
+    max_events: Option<usize>,
     auth: Authenticator,
     /// The authorization stand-ins: grants, and whether resources need them.
     access: access::AccessState,
@@ -96,23 +100,31 @@ impl MockService {
 
     /// Stores `events` now. Returns each one's sequence number, `None` where the same `id` +
     /// `source` was stored before (a no-op, as in production).
-    pub(crate) fn publish(&self, events: Vec<Event>) -> Vec<Option<u64>> {
+    pub(crate) fn publish(&self, events: Vec<Event>) -> Result<Vec<Option<u64>>, EventCapReached> {
         self.store_now(&[], events)
     }
 
     /// Registers the fixture's parties, then stores its events now, atomically.
-    pub(crate) fn publish_fixtures(&self, fixtures: Fixtures) -> Vec<Option<u64>> {
+    pub(crate) fn publish_fixtures(
+        &self,
+        fixtures: Fixtures,
+    ) -> Result<Vec<Option<u64>>, EventCapReached> {
         self.store_now(&fixtures.parties, fixtures.events)
     }
 
     /// Every event stored while the server runs passes here — the publish endpoint, the admin
     /// API, the live feed, the Rust helper — so this is where something that must see each new
     /// event (a webhook delivery, say) hooks in. One lock for the batch: no reader sees half of
-    /// it, and registration times rise with sequence numbers.
-    fn store_now(&self, parties: &[Party], events: Vec<Event>) -> Vec<Option<u64>> {
+    /// it, registration times rise with sequence numbers, and the event cap holds.
+    fn store_now(
+        &self,
+        parties: &[Party],
+        events: Vec<Event>,
+    ) -> Result<Vec<Option<u64>>, EventCapReached> {
         let events: Vec<Arc<Event>> = events.into_iter().map(Arc::new).collect();
         let numbers = {
             let mut store = self.write_store();
+            EventCapReached::check(self.max_events, store.len(), events.len())?;
             store.add_parties(parties);
             let registered = Registration::At(self.clock.now());
             store.append_all(events.iter().cloned(), registered)
@@ -120,7 +132,7 @@ impl MockService {
         // Every event goes out, a re-published duplicate too: production's registration
         // handler sends an event on even where the database ignored it (spec §7).
         self.push_stored(&events);
-        numbers
+        Ok(numbers)
     }
 
     /// Publishes as an app does: a new id, the clock's time, `resource` derived from the
@@ -128,10 +140,12 @@ impl MockService {
     pub(crate) fn publish_app_event(
         &self,
         request: AppEventRequest,
-    ) -> Result<String, PublishRejection> {
+    ) -> Result<String, PublishRefused<PublishRejection>> {
         let id = uuid::Uuid::new_v4().to_string();
-        let event = request.into_event(&id, self.clock.now())?;
-        self.publish(vec![event]);
+        let event = request
+            .into_event(&id, self.clock.now())
+            .map_err(PublishRefused::Rule)?;
+        self.publish(vec![event])?;
         Ok(id)
     }
 
@@ -271,15 +285,20 @@ impl MockService {
     }
 
     /// One tick of the feed started as `epoch`: `count` events stamped and registered now.
+    /// At the event cap the feed stops (what it appended stays), rather than make events only
+    /// to drop them.
     fn append_live(&self, epoch: u64, count: u64) {
+        let mut full = None;
         self.live.emit(
             epoch,
             count,
             || self.clock.now(),
-            |events| {
-                self.publish(events);
-            },
+            |events| full = self.publish(events).err(),
         );
+        if let Some(full) = full {
+            tracing::warn!(%full, "the live feed stopped");
+            self.live.stop_epoch(epoch);
+        }
     }
 
     /// The server is shutting down: no background work runs past it or starts again.

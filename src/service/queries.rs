@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::MockService;
+use super::{MockService, PublishRefused};
 use crate::domain::auth::{Caller, Principal, Who};
 use crate::domain::event::{
     GenericPublishError, Handled, ReadAccess, StructuredAttributes, can_register, check_generic,
@@ -76,25 +76,28 @@ impl MockService {
         &self,
         attributes: StructuredAttributes,
         caller: &Caller,
-    ) -> Result<(), GenericPublishError> {
-        check_generic(&attributes).map_err(GenericPublishError::Invalid)?;
+    ) -> Result<(), PublishRefused<GenericPublishError>> {
+        let refuse = |error| Err(PublishRefused::Rule(error));
+        if let Err(rejection) = check_generic(&attributes) {
+            return refuse(GenericPublishError::Invalid(rejection));
+        }
         if let Caller::Token(principal) = caller {
             let resource = attributes
                 .get("resource")
                 .and_then(serde_json::Value::as_str)
                 .unwrap_or_default();
             if !self.access.read().may_publish(principal, resource) {
-                return Err(GenericPublishError::Forbidden);
+                return refuse(GenericPublishError::Forbidden);
             }
         }
         if !can_register(&attributes) {
-            return Err(GenericPublishError::Unhandled(
+            return refuse(GenericPublishError::Unhandled(
                 "the SDK cannot serialize data of that content type",
             ));
         }
         match handle_registration(attributes) {
             Handled::Stored(event) => {
-                self.store_now(&[], vec![event]);
+                self.store_now(&[], vec![event])?;
             }
             Handled::Lost(reason) => {
                 tracing::warn!(

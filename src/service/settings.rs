@@ -62,6 +62,8 @@ pub(crate) struct Settings {
     pub(crate) max_fault_duration: Duration,
     /// Bytes the request journal may hold.
     pub(crate) journal_max_bytes: usize,
+    /// The most events the store may hold (a namespace's cap; `None`: no cap).
+    pub(crate) max_events: Option<usize>,
 }
 
 impl Default for Settings {
@@ -84,6 +86,7 @@ impl Default for Settings {
             access: Access::default(),
             max_fault_duration: DEFAULT_MAX_FAULT_DURATION,
             journal_max_bytes: DEFAULT_JOURNAL_MAX_BYTES,
+            max_events: None,
         }
     }
 }
@@ -102,9 +105,40 @@ pub(crate) struct Loaded {
     push: Push,
     access: Access,
     max_fault_duration: Duration,
+    max_events: Option<usize>,
 }
 
 impl Settings {
+    /// What a namespace of this server starts from: the same configuration (auth, keys,
+    /// visibility lag, journal caps, generator options, the push face's settings, grants), none
+    /// of the data (events, fixtures, generated events, live feed, fault rules, subscriptions).
+    /// Each field is named, so a new one must be placed on one side or the other.
+    pub(crate) fn for_namespace(&self) -> Settings {
+        Settings {
+            fixtures: Vec::new(),
+            demo: false,
+            events: Vec::new(),
+            parties: Vec::new(),
+            generate: 0,
+            generator: self.generator.clone(),
+            seed: self.seed,
+            auth: self.auth,
+            jwt_public_keys: self.jwt_public_keys.clone(),
+            visibility_lag: self.visibility_lag,
+            journal_cap: self.journal_cap,
+            live: None,
+            faults: Vec::new(),
+            push: PushSettings {
+                subscriptions: Vec::new(),
+                ..self.push.clone()
+            },
+            access: self.access.clone(),
+            max_fault_duration: self.max_fault_duration,
+            journal_max_bytes: self.journal_max_bytes,
+            max_events: self.max_events,
+        }
+    }
+
     /// Reads and checks everything: keys, fixtures, the demo data, generated events.
     pub(crate) fn load(mut self) -> Result<Loaded, StartError> {
         if let Some(seed) = self.seed {
@@ -174,6 +208,7 @@ impl Settings {
             faults: FaultSet::new(self.generator.seed, self.faults),
             access: self.access,
             max_fault_duration: self.max_fault_duration,
+            max_events: self.max_events,
         })
     }
 }
@@ -193,6 +228,7 @@ impl Loaded {
             startup: self.startup,
             clock: Clock::system(),
             visibility_lag: self.visibility_lag,
+            max_events: self.max_events,
             auth: self.auth,
             access: super::access::AccessState::new(self.access),
             journal: Journal::new(self.journal_cap, self.journal_max_bytes),

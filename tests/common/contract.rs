@@ -55,7 +55,13 @@ pub(crate) async fn document() -> &'static Value {
 /// Checks `seen` against the document; the error says what does not hold.
 pub(crate) async fn check(served: Served, seen: &Seen<'_>) -> Result<(), String> {
     let document = document().await;
-    let Some((template, item)) = path_item(document, seen.path, served) else {
+    // A namespace (`/ns/{name}/…`) serves the document under its prefix, without
+    // `/_mock/namespaces`: namespaces do not nest.
+    let (path, in_namespace) = match namespace_path(seen.path) {
+        Some(rest) => (rest, true),
+        None => (seen.path, false),
+    };
+    let Some((template, item)) = path_item(document, path, served, in_namespace) else {
         // A path nothing is served at.
         return expect_empty(seen, 404, "a path the document does not name");
     };
@@ -92,7 +98,12 @@ pub(crate) async fn check(served: Served, seen: &Seen<'_>) -> Result<(), String>
 
 /// The path item whose template `path` fills, and the template: literal segments in any case
 /// (ASP.NET Core routing), a template segment any non-empty one, one trailing slash allowed.
-fn path_item<'d>(document: &'d Value, path: &str, served: Served) -> Option<(&'d str, &'d Value)> {
+fn path_item<'d>(
+    document: &'d Value,
+    path: &str,
+    served: Served,
+    in_namespace: bool,
+) -> Option<(&'d str, &'d Value)> {
     let path = path
         .strip_suffix('/')
         .filter(|p| !p.is_empty())
@@ -107,6 +118,7 @@ fn path_item<'d>(document: &'d Value, path: &str, served: Served) -> Option<(&'d
                 || !template.starts_with("/_mock/")
                 || open.contains(&template.as_str())
         })
+        .filter(|(template, _)| !(in_namespace && template.starts_with("/_mock/namespaces")))
         .find(|(template, _)| {
             let parts: Vec<&str> = template.split('/').collect();
             parts.len() == segments.len()
@@ -119,6 +131,20 @@ fn path_item<'d>(document: &'d Value, path: &str, served: Served) -> Option<(&'d
                 })
         })
         .map(|(template, item)| (template.as_str(), item))
+}
+
+/// The path inside a namespace: `/events/…` for `/ns/{name}/events/…` (`/` for `/ns/{name}`).
+fn namespace_path(path: &str) -> Option<&str> {
+    let prefix = namespace_prefix(path)?;
+    let rest = &path[prefix.len()..];
+    Some(if rest.is_empty() { "/" } else { rest })
+}
+
+/// `/ns/{name}` of a path in a namespace.
+fn namespace_prefix(path: &str) -> Option<&str> {
+    let after = path.strip_prefix("/ns/")?;
+    let name_len = after.find('/').unwrap_or(after.len());
+    (name_len > 0).then(|| &path[.."/ns/".len() + name_len])
 }
 
 fn allowed(item: &Value) -> String {
@@ -178,6 +204,14 @@ fn check_headers(
         let text = value
             .to_str()
             .map_err(|_| format!("header {name} is not ASCII"))?;
+        // In a namespace a Location (a path from the root) carries its prefix, which the
+        // namespace's own document states; this one is the default namespace's.
+        let text = match namespace_prefix(seen.path) {
+            Some(prefix) if name.eq_ignore_ascii_case("location") => {
+                text.strip_prefix(prefix).unwrap_or(text)
+            }
+            _ => text,
+        };
         let schema_pointer = format!("{pointer}/headers/{}/schema", escape(name));
         let schema = document.pointer(&schema_pointer).unwrap_or(&Value::Null);
         // A header is text on the wire; its schema's type says how to read it.

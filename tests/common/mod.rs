@@ -329,6 +329,34 @@ pub(crate) async fn send(request: reqwest::RequestBuilder) -> Answer {
     send_as(contract::Served::Everything, request).await
 }
 
+/// Sends `request` to any server and reads the answer, without the contract check (for an
+/// answer the document puts outside itself).
+pub(crate) async fn send_unchecked(request: reqwest::RequestBuilder) -> Answer {
+    exchange(request).await.2
+}
+
+/// How long [`poll`] waits for a condition before failing the test.
+const POLL_BOUND: Duration = Duration::from_secs(20);
+
+/// Waits until `condition` holds, checking every 20 ms; fails the test after 20 s. For work
+/// that happens on the server's own time (a webhook attempt, a sweeper), never to decide an
+/// outcome by time.
+pub(crate) async fn poll(condition: impl Fn() -> bool) {
+    poll_async(|| std::future::ready(condition())).await;
+}
+
+/// [`poll`] for a condition that needs to await (a request).
+pub(crate) async fn poll_async<F: std::future::Future<Output = bool>>(condition: impl Fn() -> F) {
+    let deadline = std::time::Instant::now() + POLL_BOUND;
+    while !condition().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the condition did not hold within {POLL_BOUND:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn send_as(served: contract::Served, request: reqwest::RequestBuilder) -> Answer {
     let (method, path, answer) = exchange(request).await;
     let seen = contract::Seen {
