@@ -1,7 +1,7 @@
 //! Refusing a connection past the cap, fast and cleanly: a `503 Service Unavailable` with
 //! `Retry-After` and `Connection: close`, written once the request's head has arrived (an
 //! HTTP client that reads an answer before it has sent its request takes it for a broken
-//! connection, not a refusal), then a short wait for the client's remaining bytes so closing
+//! connection, not a refusal) or after a second without one, then a short wait for the client's remaining bytes so closing
 //! does not reset the connection (which could destroy the answer before the client reads it).
 
 use std::sync::Arc;
@@ -45,19 +45,29 @@ pub(super) fn refuse(stream: TcpStream, cap: usize, lingering: &Arc<Semaphore>) 
 /// Bytes read while waiting for the end of the request's head; past them it is answered anyway.
 const HEAD_LIMIT: usize = 16 * 1024;
 
+/// How long the answer waits for the request's head: a client that sends nothing (a raw probe)
+/// still gets its 503, a little later.
+const HEAD_WAIT: Duration = Duration::from_secs(1);
+
 async fn answer_and_close(mut stream: TcpStream, cap: usize) -> std::io::Result<()> {
-    let mut head = Vec::new();
-    let mut buffer = [0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < HEAD_LIMIT {
-        match stream.read(&mut buffer).await? {
-            0 => return Ok(()),
-            read => head.extend_from_slice(&buffer[..read]),
-        }
-    }
+    let _ = tokio::time::timeout(HEAD_WAIT, read_head(&mut stream)).await;
     stream.write_all(&answer(cap)).await?;
     stream.shutdown().await?;
     let mut sink = [0u8; 4096];
     while stream.read(&mut sink).await? > 0 {}
+    Ok(())
+}
+
+/// Reads until the end of a request's head, the end of the stream or [`HEAD_LIMIT`] bytes.
+async fn read_head(stream: &mut TcpStream) -> std::io::Result<()> {
+    let mut head = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < HEAD_LIMIT {
+        match stream.read(&mut buffer).await? {
+            0 => break,
+            read => head.extend_from_slice(&buffer[..read]),
+        }
+    }
     Ok(())
 }
 

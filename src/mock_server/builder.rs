@@ -279,7 +279,8 @@ impl MockServerBuilder {
 
     /// How many connections the server serves at once (default: as many as the process's
     /// file-descriptor limit allows, less a reserve; never more). Past it a client gets a
-    /// `503` with `Retry-After: 1` at once and the connection closes: to test how a client
+    /// `503` with `Retry-After: 1` as soon as its request has arrived (or after a second
+    /// without one) and the connection closes: to test how a client
     /// copes with a server that is full.
     ///
     /// ```
@@ -291,6 +292,7 @@ impl MockServerBuilder {
     /// first.write_all(b"GET /_mock/health HTTP/1.1\r\nHost: x\r\n\r\n")?;
     /// first.read(&mut [0; 512])?; // served, and kept open
     /// let mut second = std::net::TcpStream::connect(server.address())?;
+    /// second.write_all(b"GET /_mock/health HTTP/1.1\r\nHost: x\r\n\r\n")?;
     /// let mut answer = String::new();
     /// second.read_to_string(&mut answer)?;
     /// assert!(answer.starts_with("HTTP/1.1 503 Service Unavailable"));
