@@ -137,6 +137,9 @@ impl Problem {
         let details = |status, content_type, detail: Option<&str>| {
             problem_details(status, content_type, detail, trace_id)
         };
+        let bad_request = |content_type, detail: &str| {
+            details(StatusCode::BAD_REQUEST, content_type, Some(detail))
+        };
         match self {
             Problem::Unauthenticated => empty(StatusCode::UNAUTHORIZED),
             Problem::RequestLineTooLong => empty(StatusCode::URI_TOO_LONG),
@@ -148,9 +151,7 @@ impl Problem {
             Problem::MethodNotAllowed { allow } => method_not_allowed(allow),
             Problem::Forbidden => empty(StatusCode::FORBIDDEN),
             Problem::Bare(status) => empty(status),
-            Problem::OnlyOrgs => {
-                json_string(StatusCode::UNAUTHORIZED, "Only orgs can call this api")
-            }
+            Problem::OnlyOrgs => json_string(StatusCode::UNAUTHORIZED, ONLY_ORGS),
             Problem::PublishNotAuthorized(message) => {
                 json_string(StatusCode::UNAUTHORIZED, &message)
             }
@@ -163,24 +164,14 @@ impl Problem {
             Problem::BindingFailed { key, message } => {
                 validation([(key.as_str(), message.as_str())], JSON, trace_id)
             }
-            Problem::BadRequest(detail) => details(StatusCode::BAD_REQUEST, JSON, Some(detail)),
-            Problem::GenericBadRequest(detail) => {
-                details(StatusCode::BAD_REQUEST, CLOUDEVENTS_JSON, Some(detail))
+            Problem::BadRequest(detail) => bad_request(JSON, detail),
+            Problem::GenericBadRequest(detail) => bad_request(CLOUDEVENTS_JSON, detail),
+            Problem::GenericPublishBadRequest(detail) => bad_request(PROBLEM_JSON, detail),
+            Problem::PublishMissingValues => bad_request(JSON, MISSING_VALUES),
+            Problem::MockBadRequest(detail) => bad_request(PROBLEM_JSON, &detail),
+            Problem::BadFaultHeader(message) => {
+                bad_request(PROBLEM_JSON, &format!("x-mock-fault: {message}"))
             }
-            Problem::GenericPublishBadRequest(detail) => {
-                details(StatusCode::BAD_REQUEST, PROBLEM_JSON, Some(detail))
-            }
-            Problem::PublishMissingValues => {
-                details(StatusCode::BAD_REQUEST, JSON, Some(MISSING_VALUES))
-            }
-            Problem::MockBadRequest(detail) => {
-                details(StatusCode::BAD_REQUEST, PROBLEM_JSON, Some(&detail))
-            }
-            Problem::BadFaultHeader(message) => details(
-                StatusCode::BAD_REQUEST,
-                PROBLEM_JSON,
-                Some(&format!("x-mock-fault: {message}")),
-            ),
             Problem::UnsupportedMediaType => {
                 details(StatusCode::UNSUPPORTED_MEDIA_TYPE, PROBLEM_JSON, None)
             }
@@ -220,6 +211,7 @@ impl Problem {
     }
 }
 
+const ONLY_ORGS: &str = "Only orgs can call this api";
 const MISSING_VALUES: &str = "Missing parameter values: source, subject and type cannot be null";
 const ADMIN_TOKEN_NEEDED: &str =
     "The admin API needs `Authorization: Bearer <the --admin-token secret>`.";
