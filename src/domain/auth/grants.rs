@@ -166,14 +166,15 @@ impl FromStr for Grant {
 }
 
 fn parse_grantee(word: &str) -> Result<Grantee, GrantError> {
+    let not_who = || {
+        error(format!(
+            "{word:?} is not WHO (user:ID, org:CODE, orgno:NUMBER or systemuser:GUID)"
+        ))
+    };
     let (kind, id) = word
         .split_once(':')
         .filter(|(_, id)| !id.is_empty())
-        .ok_or_else(|| {
-            error(format!(
-                "{word:?} is not WHO (user:ID, org:CODE, orgno:NUMBER or systemuser:GUID)"
-            ))
-        })?;
+        .ok_or_else(not_who)?;
     match kind {
         "user" => Ok(Grantee::User(id.to_owned())),
         "org" => Ok(Grantee::Org(id.to_owned())),
@@ -181,9 +182,7 @@ fn parse_grantee(word: &str) -> Result<Grantee, GrantError> {
         "systemuser" => uuid::Uuid::parse_str(id)
             .map(|guid| Grantee::SystemUser(guid.to_string()))
             .map_err(|_| error(format!("{word:?}: a system user's id is a GUID"))),
-        _ => Err(error(format!(
-            "{word:?} is not WHO (user:ID, org:CODE, orgno:NUMBER or systemuser:GUID)"
-        ))),
+        _ => Err(not_who()),
     }
 }
 

@@ -192,17 +192,9 @@ impl TokenRequest {
     }
 
     fn service_owner_claims(&self, org: &str) -> Result<Map<String, Value>, TokenError> {
-        let org_number = match &self.org_number {
-            Some(number) if number.len() == 9 && number.bytes().all(|b| b.is_ascii_digit()) => {
-                number.clone()
-            }
-            Some(number) => {
-                return Err(TokenError(format!(
-                    "orgNumber must be 9 digits, not {number:?}"
-                )));
-            }
-            None => default_org_number(org),
-        };
+        let org_number = self
+            .valid_org_number()?
+            .unwrap_or_else(|| default_org_number(org));
         let mut claims = Map::new();
         claims.insert("urn:altinn:org".into(), json!(org));
         claims.insert("urn:altinn:orgNumber".into(), json!(org_number));
@@ -310,7 +302,6 @@ impl TokenRequest {
         }
     }
 
-    /// Signs the claims with `key` (RS256).
     /// The token issued at `now` (Unix seconds), signed with the built-in test key.
     pub(crate) fn mint_with_test_key(&self, now: i64) -> Result<String, TokenError> {
         let key = EncodingKey::from_rsa_pem(super::TEST_SIGNING_KEY_PEM.as_bytes())
@@ -318,7 +309,7 @@ impl TokenRequest {
         self.mint(&key, now)
     }
 
-    /// The token issued at `now` (Unix seconds), signed with `key`.
+    /// The token issued at `now` (Unix seconds), signed with `key` (RS256).
     pub(crate) fn mint(&self, key: &EncodingKey, now: i64) -> Result<String, TokenError> {
         let claims = self.claims(now)?;
         let mut header = Header::new(Algorithm::RS256);
