@@ -2,7 +2,7 @@
 //!
 //! Every endpoint is one face function (`app_events`, `party_events`, `generic_events`,
 //! `publish`, `generic_publish`, `admin`, `admin_faults`, `admin_live`): it parses the request, calls a verb on the [`MockService`] or a pure domain
-//! function, and returns a response or a [`Problem`], which `problem.rs` turns into bytes in
+//! function, and returns a response or a [`Problem`], which `problem/` turns into bytes in
 //! one place. Around them: the router, fault shaping, Kestrel's refusals, the journal and
 //! one log line per request (`handle`), and the accept loop (`server.rs`).
 

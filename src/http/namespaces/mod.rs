@@ -11,6 +11,8 @@
 //! `max_events` events in each (413), and one idle past the TTL — on real time, since the TTL
 //! is about a forgotten test, not the server clock — is removed by a background sweeper.
 
+mod create;
+mod limits;
 mod name;
 mod request;
 mod routing;
@@ -25,8 +27,10 @@ use std::time::{Duration, Instant};
 use tokio::task::AbortHandle;
 
 use super::{App, HttpSettings};
-use crate::service::{MockService, Settings, StartError};
+use crate::service::{MockService, Settings};
 
+pub(crate) use create::Refusal;
+pub(crate) use limits::{DEFAULT_MAX_NAMESPACES, DEFAULT_NAMESPACE_MAX_EVENTS, NamespaceLimits};
 pub(super) use request::read as read_request;
 pub(super) use routing::{no_such_path, resolve};
 
@@ -36,35 +40,6 @@ const SEGMENT: &str = "ns";
 /// `/ns/{name}`: where namespace `name` is served.
 pub(crate) fn path_prefix(name: &str) -> String {
     format!("/{SEGMENT}/{name}")
-}
-
-/// The caps and the idle TTL (`--max-namespaces`, `--namespace-max-events`,
-/// `--namespace-ttl`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct NamespaceLimits {
-    /// The most namespaces at once (the default one not counted).
-    pub(crate) max: usize,
-    /// The most events one namespace may hold.
-    pub(crate) max_events: usize,
-    /// How long a namespace made over HTTP may go without a request; `None`: forever.
-    pub(crate) idle_ttl: Option<Duration>,
-}
-
-/// Default `max`: a thousand namespaces, a few megabytes when empty (BENCHMARKS.md).
-pub(crate) const DEFAULT_MAX_NAMESPACES: usize = 1000;
-/// Default `max_events`: enough for any functional test, about 110 MiB at most per namespace.
-pub(crate) const DEFAULT_NAMESPACE_MAX_EVENTS: usize = 100_000;
-/// Default `idle_ttl`: an hour without a request.
-pub(crate) const DEFAULT_NAMESPACE_TTL: Duration = Duration::from_secs(3600);
-
-impl Default for NamespaceLimits {
-    fn default() -> NamespaceLimits {
-        NamespaceLimits {
-            max: DEFAULT_MAX_NAMESPACES,
-            max_events: DEFAULT_NAMESPACE_MAX_EVENTS,
-            idle_ttl: Some(DEFAULT_NAMESPACE_TTL),
-        }
-    }
 }
 
 /// Every namespace of one server, the default one included.
@@ -101,45 +76,6 @@ pub(crate) struct Listing {
     pub(crate) events: usize,
     /// Whole seconds since its last request (or its creation).
     pub(crate) idle_seconds: u64,
-}
-
-/// Why a namespace was not created.
-#[derive(Debug)]
-pub(crate) enum Refusal {
-    /// The name is not one a path segment can carry as it is.
-    BadName(String),
-    /// Its settings or data did not load: the reason, as a start error gives it.
-    BadSettings(StartError),
-    /// The name is taken.
-    Taken(String),
-    /// The cap on namespaces is reached.
-    TooMany { max: usize },
-    /// Its data alone would pass the cap on events.
-    TooManyEvents { events: usize, max: usize },
-    /// The server is shutting down.
-    Closed,
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Refusal::BadName(reason) => f.write_str(reason),
-            Refusal::BadSettings(error) => error.fmt(f),
-            Refusal::Taken(name) => write!(
-                f,
-                "a namespace named {name:?} exists; DELETE /_mock/namespaces/{name} removes it"
-            ),
-            Refusal::TooMany { max } => write!(
-                f,
-                "the server holds {max} namespaces, as many as --max-namespaces allows; delete one first"
-            ),
-            Refusal::TooManyEvents { events, max } => write!(
-                f,
-                "the namespace would start with {events} events; one may hold at most {max} (--namespace-max-events)"
-            ),
-            Refusal::Closed => f.write_str("the server is shutting down"),
-        }
-    }
 }
 
 impl Namespaces {
@@ -195,102 +131,6 @@ impl Namespaces {
     /// The configuration a namespace starts from (the server's, without its data).
     pub(crate) fn template(&self) -> &Settings {
         &self.template
-    }
-
-    /// Creates namespace `name` (a generated one when `None`) from `settings`, which it loads
-    /// here (reading files, generating events: call it off the async threads for big data).
-    /// `held`: a Rust handle owns it, so it is never removed for being idle.
-    pub(crate) fn create(
-        &self,
-        name: Option<String>,
-        mut settings: Settings,
-        held: bool,
-    ) -> Result<(String, Arc<MockService>), Refusal> {
-        let name = match name {
-            Some(name) => {
-                name::check(&name).map_err(Refusal::BadName)?;
-                name
-            }
-            None => self.unused_name(),
-        };
-        self.check_room(&name)?;
-        let max_events = self.limits.max_events;
-        let known = settings.events.len().saturating_add(settings.generate);
-        if known > max_events {
-            return Err(Refusal::TooManyEvents {
-                events: known,
-                max: max_events,
-            });
-        }
-        settings.max_events = Some(max_events);
-        if let Some(base) = &self.root.settings.base_url {
-            // The handshake's `source` is `{ApiEventsEndpoint}subscriptions/{id}`.
-            settings.push.events_endpoint = format!("{base}{}/events/api/v1/", path_prefix(&name));
-        }
-        let loaded = settings.load().map_err(Refusal::BadSettings)?;
-        if loaded.event_count() > max_events {
-            return Err(Refusal::TooManyEvents {
-                events: loaded.event_count(),
-                max: max_events,
-            });
-        }
-        // Started before the registry is locked: building a big store takes a while, and
-        // requests to every other namespace go on meanwhile.
-        let service = {
-            let _on_the_server = self.runtime.enter();
-            loaded.start()
-        };
-        let app = Arc::new(App {
-            service: Arc::clone(&service),
-            settings: self.root.settings.clone(),
-            local_addr: self.root.local_addr,
-            prefix: path_prefix(&name),
-            namespaces: self.root.namespaces.clone(),
-        });
-        let entry = Entry {
-            app,
-            last_used: AtomicU64::new(self.millis()),
-            held,
-        };
-        let mut named = self.write();
-        if let Err(refusal) = self.check_room_in(&named, &name) {
-            drop(named);
-            service.close();
-            return Err(refusal);
-        }
-        named.insert(name.clone(), entry);
-        Ok((name, service))
-    }
-
-    /// A generated name no namespace has.
-    fn unused_name(&self) -> String {
-        let named = self.read();
-        loop {
-            let name = name::generated_name();
-            if !named.contains_key(&name) {
-                return name;
-            }
-        }
-    }
-
-    /// Refuses early, before loading anything, when the namespace could not be added.
-    fn check_room(&self, name: &str) -> Result<(), Refusal> {
-        self.check_room_in(&self.read(), name)
-    }
-
-    fn check_room_in(&self, named: &BTreeMap<String, Entry>, name: &str) -> Result<(), Refusal> {
-        if self.closed.load(Ordering::Acquire) {
-            return Err(Refusal::Closed);
-        }
-        if named.contains_key(name) {
-            return Err(Refusal::Taken(name.to_owned()));
-        }
-        if named.len() >= self.limits.max {
-            return Err(Refusal::TooMany {
-                max: self.limits.max,
-            });
-        }
-        Ok(())
     }
 
     /// The namespace `name`, marked as used now.

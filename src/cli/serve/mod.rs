@@ -1,26 +1,30 @@
-//! `serve`: flags to a builder, then bind, announce, and serve until a signal.
+//! `serve`: flags to a builder, then bind, announce, and serve until a signal. The flags are
+//! declared here (in the order `--help` lists them); what they make of a builder is in
+//! `builder.rs`, the log subscriber they ask for in `logging.rs`.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+mod builder;
+mod logging;
+
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
+use clap::Args;
 use clap::builder::BoolishValueParser;
-use clap::{Args, ValueEnum};
 
 use super::exposure;
 use super::generate::GeneratorArgs;
-use super::log::LogPipe;
 use super::namespaces::NamespaceArgs;
 use super::push::PushArgs;
-use crate::domain::auth::{AuthMode, Grant};
+use crate::domain::auth::Grant;
 use crate::domain::faults::FaultRule;
 use crate::domain::units::{Rate, parse_byte_size, parse_duration};
-use crate::http::{DEFAULT_MIN_DATA_RATE, MinDataRate, raise_descriptor_limit};
+use crate::http::{DEFAULT_MIN_DATA_RATE, raise_descriptor_limit};
 use crate::mock_server::MockServerBuilder;
-use crate::service::{DEFAULT_JOURNAL_CAP, StartError};
+use crate::service::DEFAULT_JOURNAL_CAP;
+use builder::FlagNames;
+use logging::{LogFormat, LogLevel};
 
 /// Flags of `serve`.
 #[derive(Debug, Clone, Args)]
@@ -180,33 +184,6 @@ pub(super) struct ServeArgs {
     log_level: LogLevel,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
-}
-
-/// The most detailed log lines written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum LogLevel {
-    Off,
-    Error,
-    Info,
-    Debug,
-}
-
-impl From<LogLevel> for tracing_subscriber::filter::LevelFilter {
-    fn from(level: LogLevel) -> Self {
-        use tracing_subscriber::filter::LevelFilter;
-        match level {
-            LogLevel::Off => LevelFilter::OFF,
-            LogLevel::Error => LevelFilter::ERROR,
-            LogLevel::Info => LevelFilter::INFO,
-            LogLevel::Debug => LevelFilter::DEBUG,
-        }
-    }
-}
-
 fn parse_positive_duration(text: &str) -> Result<Duration, String> {
     match parse_duration(text)? {
         Duration::ZERO => Err(format!("{text:?} must be longer than zero")),
@@ -232,126 +209,18 @@ fn parse_base_url(text: &str) -> Result<String, String> {
     }
 }
 
-impl ServeArgs {
-    /// The builder these flags describe, and what its start errors refer to; files named by
-    /// flags (keys, fault rules) are read here, so a bad one stops the start with its name.
-    fn into_builder(self) -> Result<(MockServerBuilder, FlagNames), String> {
-        let names = FlagNames {
-            jwt_public_keys: self.jwt_public_keys.clone(),
-            generator_flag: if self.generate > 0 {
-                "--generate"
-            } else {
-                "--live"
-            },
-        };
-        let mut builder = MockServerBuilder::default()
-            .listen(self.host, self.port)
-            .auth(self.auth.parse().unwrap_or(AuthMode::Strict))
-            .visibility_lag(self.visibility_lag)
-            .admin_api(!self.no_admin)
-            .max_body(self.max_body)
-            .journal_cap(self.journal_cap)
-            .resource_access(self.resource_access.parse().unwrap_or_default())
-            .journal_max_bytes(self.journal_max_bytes)
-            .keep_alive_timeout(self.keep_alive_timeout)
-            .header_timeout(self.header_timeout)
-            .min_data_rate(MinDataRate {
-                bytes_per_second: self.min_data_rate,
-                grace: self.min_data_rate_grace,
-            })
-            .max_fault_duration(self.max_fault_duration)
-            .shutdown_timeout(self.shutdown_timeout)
-            .generator(self.generator.options());
-        builder = self.namespaces.apply(builder);
-        if let Some(connections) = self.max_connections {
-            builder = builder.max_connections(connections);
-        }
-        if self.fixtures.is_empty() {
-            builder = builder.demo_data();
-        }
-        for path in self.fixtures {
-            builder = builder.fixture(path);
-        }
-        if let Some(url) = self.base_url {
-            builder = builder.base_url(url);
-        }
-        if let Some(secret) = self.admin_token {
-            builder = builder.admin_token(secret);
-        }
-        if self.generate > 0 {
-            let seed = self.generator.options().seed;
-            builder = builder.generate(self.generate, seed);
-        }
-        if let Some(rate) = self.live {
-            builder = builder.live(rate);
-        }
-        for path in &self.jwt_public_keys {
-            let pem = std::fs::read_to_string(path)
-                .map_err(|e| format!("--jwt-public-key {}: {e}", path.display()))?;
-            builder = builder.jwt_public_key(pem);
-        }
-        for rule in self.faults {
-            builder = builder.fault(rule);
-        }
-        for grant in self.grants {
-            builder = builder.grant(grant);
-        }
-        for path in &self.fault_files {
-            for rule in read_fault_file(path)? {
-                builder = builder.fault(rule);
-            }
-        }
-        Ok((self.push.apply(builder)?, names))
-    }
-}
-
-/// What a start error refers to in the flags' terms: the builder knows key 2, a user typed a
-/// file name.
-struct FlagNames {
-    jwt_public_keys: Vec<PathBuf>,
-    generator_flag: &'static str,
-}
-
-impl FlagNames {
-    /// `error` as a person who gave these flags reads it.
-    fn describe(&self, error: &StartError) -> String {
-        match error {
-            StartError::PublicKey { index, reason } => {
-                match index
-                    .checked_sub(1)
-                    .and_then(|i| self.jwt_public_keys.get(i))
-                {
-                    Some(path) => format!("--jwt-public-key {}: {reason}", path.display()),
-                    None => error.to_string(),
-                }
-            }
-            StartError::Generator(error) => format!("{}: {error}", self.generator_flag),
-            _ => error.to_string(),
-        }
-    }
-}
-
-/// A `--faults` file: a JSON array of rules (objects, or strings in the rule spelling).
-fn read_fault_file(path: &Path) -> Result<Vec<FaultRule>, String> {
-    let place = format!("--faults {}", path.display());
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{place}: {e}"))?;
-    serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{place}: {e} (expected an array of rules like [{{\"when\": \"nth:3\", \"what\": \"status:503\"}}])"
-        )
-    })
-}
-
 /// Serves until Ctrl-C or SIGTERM: exit code 0 after a clean stop, 2 for bad input, 1 when
 /// the address cannot be bound.
 pub(super) fn run(args: ServeArgs) -> ExitCode {
-    let dropped_log_lines = init_logging(args.log_format, args.log_level);
+    let dropped_log_lines = logging::init(args.log_format, args.log_level);
     // A flood of connections is refused by the cap, which follows this limit, instead of
     // running the process out of descriptors.
     raise_descriptor_limit();
     let grace = args.shutdown_timeout;
-    let guarded = args.admin_token.is_some();
-    let admin = !args.no_admin;
+    let admin = AdminApi {
+        served: !args.no_admin,
+        guarded: args.admin_token.is_some(),
+    };
     let (builder, names) = match args.into_builder() {
         Ok((builder, names)) => (builder.dropped_log_lines(dropped_log_lines), names),
         Err(message) => {
@@ -369,76 +238,58 @@ pub(super) fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async move {
-        let server = match builder.bind().await {
-            Ok(server) => server,
-            Err(error) => {
-                eprintln!("error: {}", names.describe(&error));
-                return ExitCode::from(error.exit_code());
-            }
-        };
-        let shutdown = match shutdown_signal() {
-            Ok(shutdown) => shutdown,
-            Err(error) => {
-                eprintln!("error: cannot listen for signals: {error}");
-                return ExitCode::FAILURE;
-            }
-        };
-        if let Some(warning) = exposure::warning(server.local_addr(), admin, guarded) {
-            eprintln!("{warning}");
-        }
-        tracing::info!(events = server.event_count(), auth = %server.auth_mode(), "ready");
-        // Harnesses in any language wait for exactly this line on stdout.
-        let mut stdout = std::io::stdout().lock();
-        let announced = writeln!(stdout, "listening on http://{}", server.local_addr())
-            .and_then(|()| stdout.flush());
-        drop(stdout);
-        if let Err(error) = announced {
-            eprintln!("error: cannot write to stdout: {error}");
-        }
-        server
-            .serve(async move {
-                shutdown.await;
-                grace
-            })
-            .await;
-        tracing::info!("stopped");
-        ExitCode::SUCCESS
-    })
+    runtime.block_on(serve(builder, &names, admin, grace))
 }
 
-/// Logs to stderr through a bounded buffer that never makes a request wait; returns the
-/// count of lines dropped while stderr could not take them. Should the writer thread not
-/// start, lines go to stderr directly (and nothing is ever dropped).
-fn init_logging(format: LogFormat, level: LogLevel) -> Arc<AtomicU64> {
-    let ansi = std::io::stderr().is_terminal();
-    let pipe = match LogPipe::start(format == LogFormat::Json) {
-        Ok(pipe) => pipe,
+/// Whether the admin API is served, and guarded by a secret: what the exposure warning weighs.
+#[derive(Debug, Clone, Copy)]
+struct AdminApi {
+    served: bool,
+    guarded: bool,
+}
+
+/// Binds, announces the address, and serves until a signal; `grace` is how long requests in
+/// flight may then finish.
+async fn serve(
+    builder: MockServerBuilder,
+    names: &FlagNames,
+    admin: AdminApi,
+    grace: Duration,
+) -> ExitCode {
+    let server = match builder.bind().await {
+        Ok(server) => server,
         Err(error) => {
-            eprintln!("warning: logging directly to stderr: {error}");
-            let builder = tracing_subscriber::fmt()
-                .with_writer(std::io::stderr)
-                .with_target(false)
-                .with_ansi(ansi)
-                .with_max_level(level);
-            let _ = match format {
-                LogFormat::Text => builder.try_init(),
-                LogFormat::Json => builder.json().try_init(),
-            };
-            return Arc::default();
+            eprintln!("error: {}", names.describe(&error));
+            return ExitCode::from(error.exit_code());
         }
     };
-    let dropped = pipe.dropped();
-    let builder = tracing_subscriber::fmt()
-        .with_writer(pipe)
-        .with_target(false)
-        .with_ansi(ansi)
-        .with_max_level(level);
-    let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
+    let shutdown = match shutdown_signal() {
+        Ok(shutdown) => shutdown,
+        Err(error) => {
+            eprintln!("error: cannot listen for signals: {error}");
+            return ExitCode::FAILURE;
+        }
     };
-    dropped
+    if let Some(warning) = exposure::warning(server.local_addr(), admin.served, admin.guarded) {
+        eprintln!("{warning}");
+    }
+    tracing::info!(events = server.event_count(), auth = %server.auth_mode(), "ready");
+    // Harnesses in any language wait for exactly this line on stdout.
+    let mut stdout = std::io::stdout().lock();
+    let announced = writeln!(stdout, "listening on http://{}", server.local_addr())
+        .and_then(|()| stdout.flush());
+    drop(stdout);
+    if let Err(error) = announced {
+        eprintln!("error: cannot write to stdout: {error}");
+    }
+    server
+        .serve(async move {
+            shutdown.await;
+            grace
+        })
+        .await;
+    tracing::info!("stopped");
+    ExitCode::SUCCESS
 }
 
 /// Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the future
