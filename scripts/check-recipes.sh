@@ -11,33 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-. scripts/lib/binary.sh
-case "${1:-}" in
-  "") bin=$(binary release) ;;
-  --dev) bin=$(binary dev) ;;
-  *) bin=$1 ;;
-esac
-"$bin" --port 0 > "$work/stdout" 2> "$work/stderr" &
-server_pid=$!
-for _ in $(seq 300); do
-  if grep -q '^listening on ' "$work/stdout"; then break; fi
-  sleep 0.1
-done
-MOCK=$(sed -n 's/^listening on //p' "$work/stdout")
-if [ -z "$MOCK" ]; then
-  echo "the server did not start:" >&2
-  cat "$work/stderr" >&2
-  exit 1
-fi
-export MOCK
+. scripts/lib/server.sh
 
 # Cut the prelude and the recipes out of the document: the fenced block after each marker.
 python3 - "$work" <<'PY'
