@@ -5,17 +5,17 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Limited};
 use hyper::HeaderMap;
-use hyper::body::Incoming;
 use hyper::header::CONTENT_LENGTH;
 
 use super::HttpSettings;
 use super::problem::Problem;
+use super::request_body::RequestBody;
 
 /// Reads the whole body, refusing it with 413 when it is larger than `--max-body`: at once
 /// from `Content-Length`, or as soon as the streamed bytes pass the limit. A body that
 /// arrives slower than the minimum data rate (after its grace period) gets Kestrel's 408.
 pub(super) async fn read_limited(
-    body: Incoming,
+    body: RequestBody,
     headers: &HeaderMap,
     settings: &HttpSettings,
 ) -> Result<Bytes, Problem> {

@@ -17,6 +17,7 @@ mod app_events;
 mod body;
 mod connection;
 mod credentials;
+mod eviction;
 mod fault_shaping;
 mod generic_events;
 mod generic_publish;
@@ -31,6 +32,7 @@ mod party_events;
 mod problem;
 mod publish;
 mod refusal;
+mod request_body;
 mod response_body;
 mod router;
 mod server;
@@ -44,7 +46,6 @@ use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use bytes::Bytes;
-use hyper::body::Incoming;
 use hyper::http::request::Parts;
 use hyper::{Method, Request};
 
@@ -54,6 +55,7 @@ use crate::service::{MockService, RecordedRequest};
 use connection::ResetSwitch;
 use limits::ConnectionLimits;
 use problem::{HttpResponse, Problem};
+use request_body::RequestBody;
 use router::Endpoint;
 use trace::TraceContext;
 
@@ -150,7 +152,7 @@ type Answer = (HttpResponse, Option<usize>);
 
 /// Handles one request: route, fault, answer, journal, and log one line. `reset` resets the
 /// connection the request came on.
-async fn handle(app: Arc<App>, reset: &ResetSwitch, request: Request<Incoming>) -> HttpResponse {
+async fn handle(app: Arc<App>, reset: &ResetSwitch, request: Request<RequestBody>) -> HttpResponse {
     let started = Instant::now();
     let (app, request, sent_uri) = namespaces::resolve(app, request);
     let received_at = app.service.now();
@@ -211,7 +213,7 @@ async fn answer_with(
     app: &App,
     endpoint: Endpoint,
     parts: &Parts,
-    body: Incoming,
+    body: RequestBody,
     fired: Option<&Fired>,
     reset: &ResetSwitch,
     trace: &TraceContext,
@@ -253,7 +255,7 @@ async fn dispatch(
     app: &App,
     endpoint: Endpoint,
     parts: &Parts,
-    body: Incoming,
+    body: RequestBody,
     page_fault: Option<PageFault>,
 ) -> Result<Answer, Problem> {
     if let Some(refusal) = kestrel::refusal(parts) {

@@ -17,8 +17,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::connection::ResettableStream;
+use super::eviction::{self, Eviction, Tenants};
 use super::limits::ConnectionLimits;
 use super::refusal;
+use super::request_body::WatchedBody;
 use super::watchdog::{Activity, Tracked, Watched};
 use super::{App, HttpSettings, Namespaces};
 use crate::service::{MockService, Settings, StartError};
@@ -69,8 +71,9 @@ impl Listener {
 
     /// Serves HTTP/1.1 over `namespaces` until `shutdown` completes with the grace period
     /// in-flight requests get, then closes every connection and every namespace's background
-    /// work. Past the connection cap a client is refused at once; each connection is watched
-    /// for the limits in `settings.limits`.
+    /// work. Past the connection cap the connection stalled longest on its own client makes
+    /// room for the newcomer, and without one the newcomer is refused at once; each
+    /// connection is watched for the limits in `settings.limits`.
     pub(crate) async fn serve(
         self,
         namespaces: Arc<Namespaces>,
@@ -87,6 +90,7 @@ impl Listener {
         builder.header_read_timeout(None);
         let slots = Arc::new(Semaphore::new(cap));
         let lingering = Arc::new(Semaphore::new(refusal::LINGERING_REFUSALS));
+        let tenants = Tenants::default();
         tokio::pin!(shutdown);
         let grace = loop {
             let accepted = tokio::select! {
@@ -102,12 +106,17 @@ impl Listener {
                     continue;
                 }
             };
-            match Arc::clone(&slots).try_acquire_owned() {
-                Ok(slot) => {
-                    let connection = Connection { stream, slot };
-                    connection.spawn(&app, &builder, &graceful, limits);
+            let slot = match Arc::clone(&slots).try_acquire_owned() {
+                Ok(slot) => Some(slot),
+                Err(_) => make_room(&slots, &tenants).await,
+            };
+            match slot {
+                Some(slot) => {
+                    let connection = Connection::new(stream, slot);
+                    let eviction = tenants.admit(&connection.activity);
+                    connection.spawn(&app, &builder, &graceful, limits, eviction);
                 }
-                Err(_) => {
+                None => {
                     tracing::debug!(cap, "connection refused: the cap is reached");
                     refusal::refuse(stream, cap, &lingering);
                 }
@@ -125,24 +134,45 @@ impl Listener {
     }
 }
 
+/// A slot for a newcomer at the cap: the one a connection stalled on its client gives up,
+/// or `None` when no connection has been stalled for [`eviction::MIN_STALL`].
+async fn make_room(slots: &Arc<Semaphore>, tenants: &Tenants) -> Option<OwnedSemaphorePermit> {
+    tenants.evict_most_stalled(eviction::MIN_STALL)?;
+    let handover = Arc::clone(slots).acquire_owned();
+    tokio::time::timeout(eviction::HANDOVER, handover)
+        .await
+        .ok()?
+        .ok()
+}
+
 /// An accepted connection holding one of the cap's slots.
 struct Connection {
     stream: TcpStream,
     slot: OwnedSemaphorePermit,
+    activity: Arc<Activity>,
 }
 
 impl Connection {
+    fn new(stream: TcpStream, slot: OwnedSemaphorePermit) -> Connection {
+        Connection {
+            stream,
+            slot,
+            activity: Activity::new(),
+        }
+    }
+
     /// Serves the connection on a task of its own until it ends, the server shuts it down,
-    /// or its watchdog finds it past one of `limits`.
+    /// its watchdog finds it past one of `limits`, or it is evicted for a newcomer.
     fn spawn(
         self,
         app: &Arc<App>,
         builder: &http1::Builder,
         graceful: &GracefulShutdown,
         limits: ConnectionLimits,
+        eviction: Eviction,
     ) {
         let _ = self.stream.set_nodelay(true);
-        let activity = Activity::new();
+        let activity = self.activity;
         let (stream, reset) = ResettableStream::new(self.stream);
         let stream = Watched::new(stream, Arc::clone(&activity));
         let app = Arc::clone(app);
@@ -151,6 +181,7 @@ impl Connection {
             let app = Arc::clone(&app);
             let reset = Arc::clone(&reset);
             let in_flight = watched.begin();
+            let request = request.map(|body| WatchedBody::new(body, Arc::clone(&watched)));
             async move {
                 let response = super::handle(app, &reset, request).await;
                 Ok::<_, Infallible>(response.map(|body| Tracked::new(body, in_flight)))
@@ -168,6 +199,9 @@ impl Connection {
                 }
                 expiry = activity.until_expired(limits) => {
                     tracing::debug!(?expiry, "connection closed past a limit");
+                }
+                stall = eviction.evicted() => {
+                    tracing::debug!(?stall, "connection closed at the cap: stalled on its client");
                 }
             }
         });

@@ -2,7 +2,8 @@
 //! requests past the keep-alive timeout, a request head that takes longer than the header
 //! timeout, a response the client stops taking. The stream reports its reads and writes,
 //! the handler reports the requests in flight, and the connection's task ends the connection
-//! when [`Activity::expired`] says so.
+//! when [`Activity::expired`] says so. At the connection cap, [`Activity::stall`] says
+//! whether the connection waits on its own client, so that it may make room for a newcomer.
 
 use std::io;
 use std::pin::Pin;
@@ -31,6 +32,27 @@ pub(super) struct Activity {
     head_since: AtomicU64,
     /// Since when a write waits for the client to take bytes, or `NEVER`.
     write_blocked_since: AtomicU64,
+    /// When the last byte arrived from the client.
+    last_read: AtomicU64,
+    /// Since when the handler waits for request body bytes, or `NEVER`.
+    body_awaited_since: AtomicU64,
+}
+
+/// A connection waiting on its client, not on the server: what it waits for and how long
+/// nothing has arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Stall {
+    pub(super) awaiting: Awaiting,
+    pub(super) lasted: Duration,
+}
+
+/// What a stalled connection still waits to receive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Awaiting {
+    /// The rest of a request's head.
+    Head,
+    /// More of a request body the handler is reading.
+    Body,
 }
 
 /// Why a connection was ended.
@@ -52,6 +74,8 @@ impl Activity {
             idle_since: AtomicU64::new(0),
             head_since: AtomicU64::new(NEVER),
             write_blocked_since: AtomicU64::new(NEVER),
+            last_read: AtomicU64::new(0),
+            body_awaited_since: AtomicU64::new(NEVER),
         })
     }
 
@@ -67,13 +91,51 @@ impl Activity {
         InFlight(Arc::clone(self))
     }
 
-    fn read(&self, bytes: usize) {
-        if bytes > 0
-            && self.in_flight.load(Ordering::Acquire) == 0
+    pub(super) fn read(&self, bytes: usize) {
+        if bytes == 0 {
+            return;
+        }
+        let now = self.now();
+        self.last_read.store(now, Ordering::Relaxed);
+        if self.in_flight.load(Ordering::Acquire) == 0
             && self.head_since.load(Ordering::Acquire) == NEVER
         {
-            self.head_since.store(self.now(), Ordering::Release);
+            self.head_since.store(now, Ordering::Release);
         }
+    }
+
+    /// The handler polled the request body and found nothing to take.
+    pub(super) fn body_awaited(&self) {
+        if self.body_awaited_since.load(Ordering::Relaxed) == NEVER {
+            self.body_awaited_since.store(self.now(), Ordering::Relaxed);
+        }
+    }
+
+    /// The handler got a piece of the body (or its end), or stopped reading it.
+    pub(super) fn body_not_awaited(&self) {
+        self.body_awaited_since.store(NEVER, Ordering::Relaxed);
+    }
+
+    /// Whether the connection waits on its client for a head or a body, and how long nothing
+    /// has come. `None` while the server has the next move: a request being handled (however
+    /// slowly, a `delay:` fault included) or answered, or an idle keep-alive connection.
+    pub(super) fn stall(&self) -> Option<Stall> {
+        if self.write_blocked_since.load(Ordering::Relaxed) != NEVER {
+            return None;
+        }
+        let body = self.body_awaited_since.load(Ordering::Relaxed);
+        let head = self.head_since.load(Ordering::Acquire);
+        let (awaiting, since) = if body != NEVER {
+            (Awaiting::Body, body)
+        } else if head != NEVER && self.in_flight.load(Ordering::Acquire) == 0 {
+            (Awaiting::Head, head)
+        } else {
+            return None;
+        };
+        // Bytes that did not yet make a frame (a chunk's size line) still show a live client.
+        let since = since.max(self.last_read.load(Ordering::Relaxed));
+        let lasted = Duration::from_millis(self.now().saturating_sub(since));
+        Some(Stall { awaiting, lasted })
     }
 
     fn write_blocked(&self) {
@@ -286,6 +348,33 @@ mod tests {
         assert_eq!(activity.expired(&limits(1)), Some(Expiry::Head));
         let _guard = activity.begin();
         assert_eq!(activity.expired(&limits(1)), None);
+    }
+
+    #[test]
+    fn a_head_or_an_awaited_body_is_a_stall_and_a_handled_request_is_not() {
+        let activity = Activity::new();
+        assert_eq!(activity.stall(), None, "idle keep-alive");
+        activity.read(10);
+        assert_eq!(activity.stall().map(|s| s.awaiting), Some(Awaiting::Head));
+        let in_flight = activity.begin();
+        assert_eq!(activity.stall(), None, "handled, a delay: fault included");
+        activity.body_awaited();
+        assert_eq!(activity.stall().map(|s| s.awaiting), Some(Awaiting::Body));
+        activity.body_not_awaited();
+        activity.write_blocked();
+        assert_eq!(activity.stall(), None, "answering");
+        drop(in_flight);
+    }
+
+    #[test]
+    fn a_stall_lasts_from_the_last_byte_received() {
+        let activity = Activity::new();
+        activity.read(10);
+        std::thread::sleep(Duration::from_millis(50));
+        let before = activity.stall().unwrap().lasted;
+        assert!(before >= Duration::from_millis(50));
+        activity.read(1);
+        assert!(activity.stall().unwrap().lasted < before);
     }
 
     #[test]

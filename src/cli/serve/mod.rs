@@ -132,8 +132,10 @@ pub(super) struct ServeArgs {
     #[arg(long, env = "ALTINN_EVENTS_MOCK_JOURNAL_MAX_BYTES", default_value = "64MiB", value_parser = parse_byte_size)]
     journal_max_bytes: usize,
 
-    /// Connections served at once; past it a client gets a 503 at once (default: the
-    /// file-descriptor limit, raised to its hard limit at start, less a reserve).
+    /// Connections served at once; past it a newcomer takes the place of a connection whose
+    /// client has sent nothing of its request head or body for a second, or else gets a 503
+    /// at once (default: the file-descriptor limit, raised to its hard limit at start, less
+    /// a reserve).
     #[arg(long, env = "ALTINN_EVENTS_MOCK_MAX_CONNECTIONS", value_name = "N", value_parser = parse_positive_count)]
     max_connections: Option<usize>,
 

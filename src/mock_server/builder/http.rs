@@ -47,10 +47,13 @@ impl MockServerBuilder {
     }
 
     /// How many connections the server serves at once (default: as many as the process's
-    /// file-descriptor limit allows, less a reserve; never more). Past it a client gets a
-    /// `503` with `Retry-After: 1` as soon as its request has arrived (or after a second
-    /// without one) and the connection closes: to test how a client
-    /// copes with a server that is full.
+    /// file-descriptor limit allows, less a reserve; never more): to test how a client copes
+    /// with a server that is full. Past it, a newcomer is served in the place of the
+    /// connection stalled longest on its own client — a request head or body of which
+    /// nothing has arrived for a second — which is closed. Without such a connection (every
+    /// one idle between requests, or with a request being handled or answered, however
+    /// slowly) the newcomer gets a `503` with `Retry-After: 1` as soon as its request has
+    /// arrived (or after a second without one) and its connection closes.
     ///
     /// ```
     /// use altinn_events_mock::MockServer;
