@@ -8,6 +8,7 @@ pub(crate) mod contract;
 pub(crate) mod feed;
 pub(crate) mod push;
 pub(crate) mod receiver;
+pub(crate) mod tls;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
