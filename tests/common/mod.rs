@@ -9,6 +9,7 @@ pub(crate) mod feed;
 pub(crate) mod push;
 pub(crate) mod receiver;
 pub(crate) mod sockets;
+pub(crate) mod tls;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

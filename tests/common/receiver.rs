@@ -1,6 +1,7 @@
 //! A webhook receiver on `127.0.0.1:0`, on a thread and runtime of its own (so a test may
 //! block on the mock's clock without starving it): it records every request and answers as
-//! told — a status, a hang, a dropped connection, or a slow answer.
+//! told — a status, a hang, a dropped connection, or a slow answer. Plain HTTP, or https
+//! behind a certificate of the test's own ([`Receiver::https`]).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -12,7 +13,9 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::oneshot;
+use tokio_rustls::TlsAcceptor;
 
 /// One request as the receiver got it.
 #[derive(Debug, Clone)]
@@ -59,6 +62,8 @@ struct Shared {
 /// A running receiver; stopped when dropped.
 pub(crate) struct Receiver {
     address: SocketAddr,
+    /// `https` (by `localhost`) when it speaks TLS.
+    tls: bool,
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
 }
@@ -70,6 +75,17 @@ impl Receiver {
     }
 
     pub(crate) fn answering(behaviour: Behaviour) -> Receiver {
+        Receiver::serving(behaviour, None)
+    }
+
+    /// A receiver answering 200 over TLS with `acceptor`'s certificate; its URL names
+    /// `localhost`, as a certificate usually names a host.
+    pub(crate) fn https(acceptor: TlsAcceptor) -> Receiver {
+        Receiver::serving(Behaviour::Status(200), Some(acceptor))
+    }
+
+    fn serving(behaviour: Behaviour, tls: Option<TlsAcceptor>) -> Receiver {
+        let https = tls.is_some();
         let shared = Arc::new(Shared {
             received: Mutex::new(Vec::new()),
             behaviour: Mutex::new(behaviour),
@@ -83,8 +99,12 @@ impl Receiver {
                 .build()
                 .expect("runtime");
             runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                ready_tx.send(listener.local_addr().expect("address")).expect("ready");
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                ready_tx
+                    .send(listener.local_addr().expect("address"))
+                    .expect("ready");
                 tokio::pin!(stop_rx);
                 loop {
                     tokio::select! {
@@ -92,11 +112,15 @@ impl Receiver {
                         accepted = listener.accept() => {
                             let Ok((stream, _)) = accepted else { continue };
                             let shared = Arc::clone(&serving);
+                            let tls = tls.clone();
                             tokio::spawn(async move {
-                                let service = service_fn(move |request| handle(Arc::clone(&shared), request));
-                                let _ = http1::Builder::new()
-                                    .serve_connection(TokioIo::new(stream), service)
-                                    .await;
+                                match tls {
+                                    None => serve(stream, shared).await,
+                                    // A client that refuses the certificate ends the handshake.
+                                    Some(tls) => if let Ok(stream) = tls.accept(stream).await {
+                                        serve(stream, shared).await;
+                                    },
+                                }
                             });
                         }
                     }
@@ -106,14 +130,19 @@ impl Receiver {
         let address = ready_rx.recv().expect("the receiver starts");
         Receiver {
             address,
+            tls: https,
             shared,
             stop: Some(stop_tx),
         }
     }
 
-    /// `http://127.0.0.1:PORT{path}`.
+    /// `http://127.0.0.1:PORT{path}`, or `https://localhost:PORT{path}`.
     pub(crate) fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
+        if self.tls {
+            format!("https://localhost:{}{path}", self.address.port())
+        } else {
+            format!("http://{}{path}", self.address)
+        }
     }
 
     pub(crate) fn answer(&self, behaviour: Behaviour) {
@@ -140,6 +169,13 @@ impl Drop for Receiver {
             let _ = stop.send(());
         }
     }
+}
+
+async fn serve(stream: impl AsyncRead + AsyncWrite + Unpin + Send + 'static, shared: Arc<Shared>) {
+    let service = service_fn(move |request| handle(Arc::clone(&shared), request));
+    let _ = http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
 }
 
 async fn handle(
