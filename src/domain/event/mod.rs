@@ -379,7 +379,9 @@ fn render(attributes: &Map<String, Value>) -> (Bytes, Texts) {
         }
     }
     out.push(b'}');
-    (Bytes::from(out), texts)
+    // Exactly its length: a buffer grown by doubling would keep up to half of it unused for
+    // as long as the event is stored.
+    (Bytes::from(out.into_boxed_slice()), texts)
 }
 
 /// A required attribute's text (validated before rendering, so never missing here).

@@ -44,7 +44,8 @@ impl Event {
             time: Some(truncate_to_ticks(parts.time)),
             resource: texts.resource,
             read_access: ReadAccess::of(parts.source, Some(parts.subject)),
-            json: Bytes::from(out),
+            // Exactly its length (see `render`).
+            json: Bytes::from(out.into_boxed_slice()),
             publication_order: super::delivery::PublicationOrder::app_event(
                 parts.alternative_subject.is_some(),
             ),

@@ -6,6 +6,7 @@
 //! visibility lag are found by binary search. Plain data: the core keeps it behind a `std`
 //! lock that readers hold only to copy out a page.
 
+mod id_key;
 mod index;
 mod party;
 mod postings;
@@ -21,6 +22,7 @@ pub(crate) use party::{PartyIdentifier, PartyRegister};
 pub(crate) use postings::TimeBounds;
 
 use crate::domain::event::Event;
+use id_key::IdKey;
 use index::{Indexes, push_under};
 use postings::{Cursor, Merged};
 
@@ -94,7 +96,7 @@ pub(crate) enum Visibility {
 pub(crate) struct EventStore {
     events: Vec<StoredEvent>,
     /// The first sequence number of each id; production's `after` looks up this one.
-    first_by_id: HashMap<String, u64>,
+    first_by_id: HashMap<IdKey, u64>,
     /// Later sequence numbers of ids stored more than once (with another source): rare, so
     /// kept apart to spare every other id a vector.
     later_by_id: HashMap<String, Vec<u64>>,
@@ -274,7 +276,7 @@ impl EventStore {
             .learn(event.subject(), event.alternative_subject());
         if first.is_none() {
             self.first_by_id
-                .insert(event.id().to_owned(), sequence_number);
+                .insert(IdKey(Arc::clone(&event)), sequence_number);
         } else {
             push_under(&mut self.later_by_id, event.id(), sequence_number);
         }
