@@ -70,7 +70,8 @@ pub(crate) fn can_register(attributes: &Attributes) -> bool {
     serializable(attributes)
 }
 
-/// Production's `UriExtensions.IsValidUrn`:
+/// Production's `UriExtensions.IsValidUrn` (case-sensitive), for a generic event's resource and
+/// a subscription's resource filter alike:
 /// `^urn:[a-z0-9-]{1,30}(:[a-z0-9()+,.\-;$_!\/]{1,100}){1,10}$`.
 pub(crate) fn is_valid_urn(text: &str) -> bool {
     let Some(rest) = text.strip_prefix("urn:") else {

@@ -21,7 +21,7 @@ mod structured;
 
 pub use error::{EventError, InvalidEvent};
 pub(crate) use generic::{
-    GenericPublishError, Handled, can_register, check_generic, handle_registration,
+    GenericPublishError, Handled, can_register, check_generic, handle_registration, is_valid_urn,
 };
 pub(crate) use parts::{AppEventParts, render_app_parts};
 pub use published::{AppEventRequest, PublishRejection};

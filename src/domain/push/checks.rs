@@ -7,6 +7,7 @@ use super::identity::Subscriber;
 use super::request::SubscriptionRequest;
 use super::subscription::Draft;
 use super::uri::{AbsoluteUri, DotNetUri};
+use crate::domain::event::is_valid_urn;
 use crate::domain::store::PartyIdentifier;
 
 /// Why production refuses a subscription: one variant per answer.
@@ -146,29 +147,6 @@ fn is_app_subscription(
                 .iter()
                 .any(|domain| source.host.ends_with(domain.as_str()))
         })
-}
-
-/// `UriExtensions.IsValidUrn`: `^urn:[a-z0-9-]{1,30}(:[a-z0-9()+,.\-;$_!\/]{1,100}){1,10}$`,
-/// case-sensitive.
-pub(crate) fn is_valid_urn(text: &str) -> bool {
-    let Some(rest) = text.strip_prefix("urn:") else {
-        return false;
-    };
-    let mut parts = rest.split(':');
-    let namespace = parts.next().unwrap_or_default();
-    let namespace_ok = (1..=30).contains(&namespace.len())
-        && namespace
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    let names: Vec<&str> = parts.collect();
-    let names_ok = (1..=10).contains(&names.len())
-        && names.iter().all(|name| {
-            (1..=100).contains(&name.len())
-                && name.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b"()+,.-;$_!/".contains(&b)
-                })
-        });
-    namespace_ok && names_ok
 }
 
 /// A request past rules 1–4.
