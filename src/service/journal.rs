@@ -9,7 +9,6 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use hyper::header::HeaderValue;
 use hyper::{HeaderMap, Method, Uri};
@@ -19,6 +18,9 @@ use crate::domain::faults::FaultRecord;
 use crate::domain::route::Route;
 
 use super::MockService;
+use kept::Kept;
+
+mod kept;
 
 /// One request as the server saw and answered it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,9 +53,9 @@ pub struct JournalEntry {
 
 /// A request as the handler hands it over, no text made yet. Entries are rendered as text
 /// only when someone reads the journal, which keeps recording off the cost of every request.
-/// What the journal keeps is copied out of the connection's read buffer first
-/// ([`RecordedRequest::detached`]): a header value sliced from it would keep the whole buffer
-/// alive, many times the value's size.
+/// What the journal keeps is copied out of the connection's read buffer first ([`Kept`]): a
+/// header value sliced from it would keep the whole buffer alive, many times the value's
+/// size.
 #[derive(Debug, Clone)]
 pub(crate) struct RecordedRequest {
     pub(crate) received_at: DateTime<Utc>,
@@ -70,73 +72,6 @@ pub(crate) struct RecordedRequest {
 /// Header values longer than this are journaled cut to it, with a mark saying how long they
 /// were (a 31 KiB header on 10 000 requests would otherwise hold 300 MiB).
 pub(crate) const MAX_JOURNALED_VALUE: usize = 4096;
-
-/// What an entry takes beyond the bytes of its text (the structures holding it).
-const ENTRY_OVERHEAD: usize = 256;
-const HEADER_OVERHEAD: usize = 64;
-
-impl RecordedRequest {
-    /// The request as the journal keeps it, in allocations of its own, long header values
-    /// truncated and marked; and the bytes it takes.
-    fn detached(self) -> (RecordedRequest, usize) {
-        let mut headers = HeaderMap::with_capacity(self.headers.len());
-        let mut bytes = ENTRY_OVERHEAD + self.method.as_str().len();
-        for (name, value) in &self.headers {
-            let kept = journaled_value(value);
-            bytes += HEADER_OVERHEAD + name.as_str().len() + kept.len();
-            headers.append(name.clone(), kept);
-        }
-        let uri = self.uri.to_string();
-        bytes += uri.len() + self.next.as_ref().map_or(0, HeaderValue::len);
-        // Parsed from bytes it owns: the text is not copied a second time.
-        let uri = Uri::from_maybe_shared(Bytes::from(uri)).unwrap_or(self.uri);
-        let detached = RecordedRequest {
-            uri,
-            headers,
-            ..self
-        };
-        (detached, bytes)
-    }
-
-    fn to_entry(&self, id: u64) -> JournalEntry {
-        let latin1 = |bytes: &[u8]| bytes.iter().map(|&b| char::from(b)).collect::<String>();
-        JournalEntry {
-            id,
-            received_at: self.received_at,
-            method: self.method.to_string(),
-            path: self.uri.path().to_owned(),
-            query: self.uri.query().map(str::to_owned),
-            headers: self
-                .headers
-                .iter()
-                .map(|(name, value)| (name.to_string(), latin1(value.as_bytes())))
-                .collect(),
-            route: self.route,
-            status: self.status,
-            events: self.events,
-            next: self.next.as_ref().map(|value| latin1(value.as_bytes())),
-            fault: self.fault.clone(),
-        }
-    }
-}
-
-/// `value` in an allocation of its own, cut to [`MAX_JOURNALED_VALUE`] bytes and marked
-/// when longer.
-fn journaled_value(value: &HeaderValue) -> HeaderValue {
-    let bytes = value.as_bytes();
-    let copy = if bytes.len() <= MAX_JOURNALED_VALUE {
-        Bytes::copy_from_slice(bytes)
-    } else {
-        let mark = format!("...[truncated: {} bytes in all]", bytes.len());
-        let mut kept = Vec::with_capacity(MAX_JOURNALED_VALUE + mark.len());
-        kept.extend_from_slice(&bytes[..MAX_JOURNALED_VALUE]);
-        kept.extend_from_slice(mark.as_bytes());
-        Bytes::from(kept)
-    };
-    let mut journaled = HeaderValue::from_maybe_shared(copy).unwrap_or_else(|_| value.clone());
-    journaled.set_sensitive(value.is_sensitive());
-    journaled
-}
 
 /// Default number of entries kept.
 pub(crate) const DEFAULT_JOURNAL_CAP: usize = 10_000;
@@ -156,7 +91,7 @@ pub(super) struct Journal {
 #[derive(Debug)]
 struct Inner {
     /// Entries with their ids and sizes, oldest first.
-    entries: VecDeque<(u64, RecordedRequest, usize)>,
+    entries: VecDeque<(u64, Kept, usize)>,
     cap: usize,
     /// What the entries take, and the most they may.
     bytes: usize,
@@ -194,7 +129,7 @@ impl Journal {
     pub(super) fn record(&self, request: RecordedRequest) {
         let is_query = request.route.serves_pages();
         // Copied before the lock is taken: other requests do not wait for it.
-        let (request, size) = request.detached();
+        let (request, size) = Kept::new(request);
         let mut inner = self.lock();
         let id = inner.next_id;
         inner.next_id += 1;
