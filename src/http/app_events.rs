@@ -25,12 +25,12 @@ pub(super) fn query(
     let caller = authenticate(app, &parts.headers)?;
     let (params, bound) = bind_request(parts)?;
     // C: the action's first statement.
-    let caller_org = match caller {
-        Caller::Token(principal) => principal.org.ok_or(Problem::OnlyOrgs)?,
-        Caller::Anonymous => org.to_owned(),
+    let caller_org = match &caller {
+        Caller::Token(principal) => principal.org.as_deref().ok_or(Problem::OnlyOrgs)?,
+        Caller::Anonymous => org,
     };
     // Rules 1–9, selection, the visibility lag and the authorization filter.
-    let page = app.service.app_events((org, name), &bound, &caller_org)?;
+    let page = app.service.app_events((org, name), &bound, caller_org)?;
     answer(app, parts, (&params, &bound), &page, page_fault)
 }
 

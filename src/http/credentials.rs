@@ -5,41 +5,53 @@
 //! repeated header values with `,`: two `Authorization` headers become
 //! `Bearer A,Bearer B`, whose "token" `A,Bearer B` is no JWT, so the request is refused.
 
+use std::borrow::Cow;
+
 use hyper::HeaderMap;
 use hyper::header::{AUTHORIZATION, COOKIE};
 
 /// `Authorization: Bearer …` (prefix in any case), else cookie `.ALTINNTOKEN`, else cookie
-/// `AltinnStudioRuntime`.
-pub(super) fn token_from_headers(headers: &HeaderMap) -> Option<String> {
-    let authorization = joined(headers, AUTHORIZATION.as_str());
-    let bearer = authorization
-        .as_deref()
-        .and_then(|value| {
-            let prefix = value.get(..7)?;
-            prefix
-                .eq_ignore_ascii_case("bearer ")
-                .then(|| value[7..].trim())
-        })
-        .filter(|token| !token.is_empty());
-    if let Some(token) = bearer {
-        return Some(token.to_owned());
+/// `AltinnStudioRuntime`. Borrowed from the request when it was sent once, as it nearly
+/// always is: a token is about 1 KiB, and this runs for every request.
+pub(super) fn token_from_headers(headers: &HeaderMap) -> Option<Cow<'_, str>> {
+    let bearer = |value: &str| -> Option<(usize, usize)> {
+        let prefix = value.get(..7)?;
+        let token = value[7..].trim();
+        let start = value.len() - value[7..].trim_start().len();
+        (prefix.eq_ignore_ascii_case("bearer ") && !token.is_empty())
+            .then_some((start, start + token.len()))
+    };
+    match joined(headers, AUTHORIZATION.as_str()) {
+        Some(Cow::Borrowed(value)) => {
+            if let Some((start, end)) = bearer(value) {
+                return Some(Cow::Borrowed(&value[start..end]));
+            }
+        }
+        Some(Cow::Owned(value)) => {
+            if let Some((start, end)) = bearer(&value) {
+                return Some(Cow::Owned(value[start..end].to_owned()));
+            }
+        }
+        None => {}
     }
     [".ALTINNTOKEN", "AltinnStudioRuntime"]
         .into_iter()
         .find_map(|name| cookie(headers, name))
+        .map(Cow::Owned)
 }
 
 /// Every value of header `name` joined with `,`, as ASP.NET Core reads a header as a string;
 /// `None` without one, or when a value is not text.
-fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
-    let values: Option<Vec<&str>> = headers
-        .get_all(name)
-        .iter()
-        .map(|value| value.to_str().ok())
-        .collect();
-    values
-        .filter(|values| !values.is_empty())
-        .map(|values| values.join(","))
+fn joined<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, str>> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?.to_str().ok()?;
+    let mut joined = Cow::Borrowed(first);
+    for value in values {
+        let joined = joined.to_mut();
+        joined.push(',');
+        joined.push_str(value.to_str().ok()?);
+    }
+    Some(joined)
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -138,12 +138,20 @@ impl App {
         if let Some(base) = &self.settings.base_url {
             return base.clone();
         }
+        // Written in place with room for the namespace's prefix: this runs for every page.
         let host = headers
             .get(hyper::header::HOST)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned)
-            .unwrap_or_else(|| self.local_addr.to_string());
-        format!("http://{host}")
+            .and_then(|value| value.to_str().ok());
+        let mut url = String::with_capacity(7 + host.map_or(21, str::len) + self.prefix.len());
+        url.push_str("http://");
+        match host {
+            Some(host) => url.push_str(host),
+            None => {
+                use std::fmt::Write;
+                let _ = write!(url, "{}", self.local_addr);
+            }
+        }
+        url
     }
 }
 

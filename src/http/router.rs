@@ -72,7 +72,17 @@ impl Endpoint {
     /// The endpoint `path` names.
     pub(super) fn of(path: &str) -> Endpoint {
         let trimmed = path.strip_suffix('/').unwrap_or(path);
-        let segments: Vec<&str> = trimmed.split('/').skip(1).collect();
+        // On the stack: no route has more than six segments, so a longer path is no route.
+        let mut buffer = [""; 6];
+        let mut count = 0;
+        for segment in trimmed.split('/').skip(1) {
+            let Some(slot) = buffer.get_mut(count) else {
+                return Endpoint::Unknown;
+            };
+            *slot = segment;
+            count += 1;
+        }
+        let segments = &buffer[..count];
         let literal = |i: usize, expected: &str| {
             segments
                 .get(i)
@@ -81,7 +91,7 @@ impl Endpoint {
         let under_api = literal(0, "events") && literal(1, "api") && literal(2, "v1");
         let under_app = under_api && literal(3, "app");
         let under_subscriptions = under_api && literal(3, "subscriptions");
-        match segments.as_slice() {
+        match segments {
             [_, _, _, _] if under_subscriptions => Endpoint::Subscriptions,
             [_, _, _, _, id] if under_subscriptions && !id.is_empty() => {
                 Endpoint::Subscription(decode_path_segment(id))

@@ -8,7 +8,8 @@ use hyper::HeaderMap;
 /// The trace a request belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct TraceContext {
-    trace_id: String,
+    /// 32 lower-case hex digits, kept inline: one is made for every request.
+    trace_id: [u8; 32],
     /// The caller's trace flags, two hex digits.
     flags: [u8; 2],
 }
@@ -21,20 +22,21 @@ impl TraceContext {
             .and_then(|value| value.to_str().ok())
             .and_then(parse_traceparent)
             .unwrap_or_else(|| TraceContext {
-                trace_id: random_hex(16),
+                trace_id: random_trace_id(),
                 flags: *b"00",
             })
     }
 
     /// The trace id (32 lower-case hex digits).
     pub(super) fn trace_id(&self) -> &str {
-        &self.trace_id
+        // Only hex digits are ever stored.
+        std::str::from_utf8(&self.trace_id).unwrap_or_default()
     }
 
     /// `00-{trace id}-{new span id}-{flags}`, as .NET's `Activity.Id` for this request.
     pub(super) fn activity_id(&self) -> String {
         let flags = std::str::from_utf8(&self.flags).unwrap_or("00");
-        format!("00-{}-{}-{flags}", self.trace_id, random_hex(8))
+        format!("00-{}-{}-{flags}", self.trace_id(), random_hex(8))
     }
 }
 
@@ -55,25 +57,38 @@ fn parse_traceparent(value: &str) -> Option<TraceContext> {
         && !all_zero(parent_id)
         && is_hex(flags, 2);
     let flags = <[u8; 2]>::try_from(flags.as_bytes()).ok()?;
-    valid.then(|| TraceContext {
-        trace_id: trace_id.to_owned(),
-        flags,
-    })
+    let trace_id = <[u8; 32]>::try_from(trace_id.as_bytes()).ok()?;
+    valid.then_some(TraceContext { trace_id, flags })
 }
 
-/// `bytes` random bytes as hex, from the thread's generator (seeded once from the operating
-/// system): a trace id is drawn for every request, and an OS draw each time showed up in
-/// profiles.
+/// A random trace id: 16 random bytes as hex.
+fn random_trace_id() -> [u8; 32] {
+    let mut id = [0; 32];
+    write_random_hex(&mut id);
+    id
+}
+
+/// `bytes` random bytes as hex (at most 16).
 fn random_hex(bytes: usize) -> String {
+    let mut hex = [0; 32];
+    let hex = &mut hex[..(bytes * 2).min(32)];
+    write_random_hex(hex);
+    String::from_utf8_lossy(hex).into_owned()
+}
+
+/// Fills `out` (at most 32 bytes) with random lower-case hex digits, from the thread's
+/// generator (seeded once from the operating system): a trace id is drawn for every request,
+/// and an OS draw each time showed up in profiles.
+fn write_random_hex(out: &mut [u8]) {
     use rand::RngExt;
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let random = rand::rng().random::<u128>().to_le_bytes();
-    let mut text = String::with_capacity(bytes * 2);
-    for byte in random.iter().take(bytes) {
-        text.push(char::from(HEX[usize::from(byte >> 4)]));
-        text.push(char::from(HEX[usize::from(byte & 0xF)]));
+    for (pair, byte) in out.chunks_mut(2).zip(random) {
+        pair[0] = HEX[usize::from(byte >> 4)];
+        if let Some(low) = pair.get_mut(1) {
+            *low = HEX[usize::from(byte & 0xF)];
+        }
     }
-    text
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod principal;
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -64,8 +65,9 @@ impl fmt::Display for AuthMode {
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Caller {
-    /// A token was accepted; what its claims say.
-    Token(Principal),
+    /// A token was accepted; what its claims say (shared with the memory of verified
+    /// tokens, which works it out once per token).
+    Token(Arc<Principal>),
     /// `--auth off` and no usable token: no authorization check applies (the app owners'
     /// query acts as the route's org).
     Anonymous,

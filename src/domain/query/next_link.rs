@@ -16,7 +16,21 @@ pub(crate) fn link_with(
     after: Option<&str>,
     query: &QueryParams,
 ) -> String {
-    let mut link = format!("{base}{path}");
+    // One allocation: the link's length is known before it is written.
+    let pairs: usize = query
+        .groups()
+        .iter()
+        .flat_map(|group| {
+            group
+                .values
+                .iter()
+                .map(|value| group.key.len() + value.len() + 2)
+        })
+        .sum();
+    let after_len = after.map_or(0, |after| after.len() + 7);
+    let mut link = String::with_capacity(base.len() + path.len() + after_len + pairs);
+    link.push_str(base);
+    link.push_str(path);
     let mut separator = '?';
     if let Some(after) = after {
         link.push_str("?after=");

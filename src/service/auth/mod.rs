@@ -77,6 +77,8 @@ fn entry_bytes(token: &str) -> usize {
 #[derive(Debug)]
 struct VerifiedToken {
     claims: Map<String, Value>,
+    /// What the claims say, worked out once per token rather than once per request.
+    principal: Arc<Principal>,
     exp: i64,
     nbf: Option<i64>,
 }
@@ -142,9 +144,9 @@ impl Authenticator {
         let principal = match (self.mode, token) {
             (AuthMode::Strict, Some(token)) => self
                 .verified_claims(token)
-                .map(|known| Principal::from_claims(&known.claims)),
+                .map(|known| Arc::clone(&known.principal)),
             (AuthMode::Lenient | AuthMode::Off, Some(token)) => {
-                unverified_claims(token).map(|claims| Principal::from_claims(&claims))
+                unverified_claims(token).map(|claims| Arc::new(Principal::from_claims(&claims)))
             }
             (_, None) => None,
         };
@@ -220,6 +222,7 @@ impl Authenticator {
         let known = Arc::new(VerifiedToken {
             exp: claims.get("exp").and_then(timestamp)?,
             nbf: claims.get("nbf").and_then(timestamp),
+            principal: Arc::new(Principal::from_claims(&claims)),
             claims,
         });
         self.verified

@@ -20,12 +20,12 @@ fn ttd_token(auth: &Authenticator) -> String {
 }
 
 fn ttd() -> Result<Caller, Unauthenticated> {
-    Ok(Caller::Token(Principal {
+    Ok(Caller::Token(Arc::new(Principal {
         org: Some("ttd".into()),
         org_number: Some("991825827".into()),
         scopes: vec!["altinn:serviceowner/instances.read".into()],
         ..Principal::default()
-    }))
+    })))
 }
 
 fn signed_with(key: &EncodingKey, alg: Algorithm) -> String {
@@ -127,7 +127,10 @@ fn off_needs_no_token_but_reads_one_when_given() {
     let Ok(Caller::Token(principal)) = auth.authenticate(bearer(&person)) else {
         panic!("a person token is read");
     };
-    assert_eq!((principal.org, principal.party_id), (None, Some(50001)));
+    assert_eq!(
+        (principal.org.clone(), principal.party_id),
+        (None, Some(50001))
+    );
 }
 
 #[test]
@@ -139,9 +142,15 @@ fn a_remembered_signature_still_expires() {
     let remember = |exp: i64, nbf: Option<i64>| {
         let mut verified = auth.verified.lock().unwrap();
         let claims = verified.get(&token).unwrap().claims.clone();
-        verified
-            .tokens
-            .insert(token.clone(), Arc::new(VerifiedToken { claims, exp, nbf }));
+        verified.tokens.insert(
+            token.clone(),
+            Arc::new(VerifiedToken {
+                principal: Arc::new(Principal::from_claims(&claims)),
+                claims,
+                exp,
+                nbf,
+            }),
+        );
     };
     remember(0, None);
     assert_eq!(auth.authenticate(bearer(&token)), Err(Unauthenticated));
