@@ -37,7 +37,7 @@ pub(crate) struct Authenticator {
 /// new 30 KiB token with every request must not grow the server without limit.
 #[derive(Debug, Default)]
 struct Verified {
-    tokens: HashMap<String, Arc<VerifiedToken>>,
+    tokens: HashMap<String, Arc<VerifiedToken>, SignatureHash>,
     /// What the entries take, as [`entry_bytes`] estimates it.
     bytes: usize,
 }
@@ -56,12 +56,44 @@ impl Verified {
             return;
         }
         if self.tokens.len() >= VERIFIED_TOKENS_KEPT || self.bytes + cost > VERIFIED_BYTES_KEPT {
-            self.tokens = HashMap::new();
+            self.tokens = HashMap::default();
             self.bytes = 0;
         }
         if self.tokens.insert(token.to_owned(), known).is_none() {
             self.bytes += cost;
         }
+    }
+}
+
+/// Hashes a remembered token by its last bytes only: hashing the whole ~1 KiB token was the
+/// largest single cost of answering a page. The tail of a JWT is its signature, which differs
+/// between any two tokens a trusted key signed (and only those are remembered); keys are still
+/// compared whole, so tokens sharing a tail cost a comparison, never a wrong answer.
+#[derive(Debug, Default, Clone)]
+struct SignatureHash(std::hash::RandomState);
+
+/// How many of a token's last bytes are hashed (some 48 bytes of an RS256 signature).
+const HASHED_TAIL: usize = 64;
+
+impl std::hash::BuildHasher for SignatureHash {
+    type Hasher = TailHasher;
+
+    fn build_hasher(&self) -> TailHasher {
+        TailHasher(self.0.build_hasher())
+    }
+}
+
+/// Feeds the inner hasher the last [`HASHED_TAIL`] bytes of each write.
+struct TailHasher(std::hash::DefaultHasher);
+
+impl std::hash::Hasher for TailHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0
+            .write(&bytes[bytes.len().saturating_sub(HASHED_TAIL)..]);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0.finish()
     }
 }
 
