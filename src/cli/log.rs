@@ -14,8 +14,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tracing_subscriber::fmt::MakeWriter;
-
 /// Bytes waiting for stderr at most (some thousands of ordinary lines).
 const BUFFERED_BYTES: usize = 1 << 20;
 
@@ -107,6 +105,12 @@ impl LogPipe {
         Ok(LogPipe { shared })
     }
 
+    /// Adds `line` (one or more whole lines) to the buffer, or counts it as dropped when the
+    /// buffer is full.
+    pub(super) fn push(&self, line: &[u8]) {
+        self.shared.push(line);
+    }
+
     /// How many lines were dropped so far.
     pub(super) fn dropped(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.shared.dropped)
@@ -148,29 +152,6 @@ fn dropped_line(count: u64, json: bool) -> String {
     }
 }
 
-/// One line's writer: adds the line to the buffer, or counts it as dropped.
-#[derive(Debug)]
-pub(super) struct LineWriter<'a>(&'a LogPipe);
-
-impl Write for LineWriter<'_> {
-    fn write(&mut self, line: &[u8]) -> io::Result<usize> {
-        self.0.shared.push(line);
-        Ok(line.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for LogPipe {
-    type Writer = LineWriter<'a>;
-
-    fn make_writer(&'a self) -> LineWriter<'a> {
-        LineWriter(self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,7 +162,7 @@ mod tests {
             shared: Arc::new(Shared::new(14)),
         };
         for _ in 0..5 {
-            pipe.make_writer().write_all(b"a line\n").unwrap();
+            pipe.push(b"a line\n");
         }
         assert_eq!(pipe.shared.dropped.load(Ordering::Relaxed), 3);
         pipe.shared.lock().closed = true;

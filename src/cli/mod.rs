@@ -6,6 +6,7 @@ mod exposure;
 mod generate;
 mod health;
 mod log;
+mod log_line;
 mod namespaces;
 mod push;
 mod serve;

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use clap::ValueEnum;
-use tracing_subscriber::fmt::MakeWriter;
+use tracing::level_filters::LevelFilter;
 
 use crate::cli::log::LogPipe;
+use crate::cli::log_line::{LineSubscriber, Shape, Sink};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(super) enum LogFormat {
@@ -25,9 +26,8 @@ pub(super) enum LogLevel {
     Debug,
 }
 
-impl From<LogLevel> for tracing_subscriber::filter::LevelFilter {
+impl From<LogLevel> for LevelFilter {
     fn from(level: LogLevel) -> Self {
-        use tracing_subscriber::filter::LevelFilter;
         match level {
             LogLevel::Off => LevelFilter::OFF,
             LogLevel::Error => LevelFilter::ERROR,
@@ -41,33 +41,23 @@ impl From<LogLevel> for tracing_subscriber::filter::LevelFilter {
 /// count of lines dropped while stderr could not take them. Should the writer thread not
 /// start, lines go to stderr directly (and nothing is ever dropped).
 pub(super) fn init(format: LogFormat, level: LogLevel) -> Arc<AtomicU64> {
-    let ansi = std::io::stderr().is_terminal();
-    match LogPipe::start(format == LogFormat::Json) {
+    let shape = match format {
+        LogFormat::Text => Shape::Text {
+            ansi: std::io::stderr().is_terminal(),
+        },
+        LogFormat::Json => Shape::Json,
+    };
+    let (sink, dropped) = match LogPipe::start(format == LogFormat::Json) {
         Ok(pipe) => {
             let dropped = pipe.dropped();
-            install(pipe, format, level, ansi);
-            dropped
+            (Sink::Pipe(pipe), dropped)
         }
         Err(error) => {
             eprintln!("warning: logging directly to stderr: {error}");
-            install(std::io::stderr, format, level, ansi);
-            Arc::default()
+            (Sink::Stderr, Arc::default())
         }
-    }
-}
-
-/// Installs the subscriber writing to `writer`, unless one is installed already.
-fn install<W>(writer: W, format: LogFormat, level: LogLevel, ansi: bool)
-where
-    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
-{
-    let builder = tracing_subscriber::fmt()
-        .with_writer(writer)
-        .with_target(false)
-        .with_ansi(ansi)
-        .with_max_level(level);
-    let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
     };
+    // Unless a subscriber is installed already.
+    let _ = tracing::subscriber::set_global_default(LineSubscriber::new(sink, shape, level.into()));
+    dropped
 }

@@ -1,0 +1,304 @@
+//! The log subscriber: each event becomes one line of text or JSON, written into the
+//! [`LogPipe`](super::log::LogPipe) (or straight to stderr).
+//!
+//! Why not `tracing-subscriber`'s `fmt`: the server writes a line for every request, and its
+//! general machinery (a span registry looked up per event, a formatter per field, the time
+//! formatted from scratch, ANSI styles applied even with colours off) was about a tenth of the
+//! server's own time per request. The server opens no spans, so a subscriber that only formats
+//! events needs little: the lines keep `fmt`'s shapes —
+//! `2026-11-30T23:44:51.378968Z  INFO request method=GET … trace_id="…"` and
+//! `{"timestamp":"…","level":"INFO","fields":{"message":"request",…}}`.
+
+use std::cell::RefCell;
+use std::fmt::{self, Write as _};
+use std::io::Write as _;
+
+use chrono::{DateTime, Timelike, Utc};
+use tracing::field::{Field, Visit};
+use tracing::level_filters::LevelFilter;
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Metadata, Subscriber};
+
+use super::log::LogPipe;
+
+/// Where lines go.
+#[derive(Debug)]
+pub(super) enum Sink {
+    /// Through the buffer that never makes a request wait.
+    Pipe(LogPipe),
+    /// Straight to stderr (when the pipe's thread could not start).
+    Stderr,
+    /// Into memory, for tests.
+    #[cfg(test)]
+    Memory(std::sync::Arc<std::sync::Mutex<Vec<u8>>>),
+}
+
+/// A line's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shape {
+    /// `fmt`'s full text format, coloured when `ansi`.
+    Text { ansi: bool },
+    /// `fmt`'s JSON format.
+    Json,
+}
+
+/// Writes each event at or above `level` as one line.
+#[derive(Debug)]
+pub(super) struct LineSubscriber {
+    sink: Sink,
+    shape: Shape,
+    level: LevelFilter,
+}
+
+impl LineSubscriber {
+    pub(super) fn new(sink: Sink, shape: Shape, level: LevelFilter) -> LineSubscriber {
+        LineSubscriber { sink, shape, level }
+    }
+
+    fn write(&self, line: &[u8]) {
+        match &self.sink {
+            Sink::Pipe(pipe) => pipe.push(line),
+            Sink::Stderr => {
+                let _ = std::io::stderr().write_all(line);
+            }
+            #[cfg(test)]
+            Sink::Memory(memory) => memory.lock().unwrap().extend_from_slice(line),
+        }
+    }
+}
+
+thread_local! {
+    /// The line being written, and the timestamp's text up to the second with the second it
+    /// stands for: both reused from one line to the next.
+    static SCRATCH: RefCell<(String, Option<(i64, String)>)> = const { RefCell::new((String::new(), None)) };
+}
+
+impl Subscriber for LineSubscriber {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        *metadata.level() <= self.level
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(self.level)
+    }
+
+    fn event(&self, event: &Event<'_>) {
+        SCRATCH.with(|scratch| {
+            let Ok(mut scratch) = scratch.try_borrow_mut() else {
+                return;
+            };
+            let (line, second) = &mut *scratch;
+            line.clear();
+            format_line(line, second, Utc::now(), self.shape, event);
+            self.write(line.as_bytes());
+            // A line far larger than usual does not stay allocated on this thread.
+            line.shrink_to(4096);
+        });
+    }
+
+    // No spans are ever opened: they are accepted and ignored.
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+/// Writes `event` as one line (ending in `\n`) at time `now` into `line`; `second` caches the
+/// timestamp's text up to the second.
+fn format_line(
+    line: &mut String,
+    second: &mut Option<(i64, String)>,
+    now: DateTime<Utc>,
+    shape: Shape,
+    event: &Event<'_>,
+) {
+    let seconds = now.timestamp();
+    if second.as_ref().is_none_or(|(cached, _)| *cached != seconds) {
+        *second = Some((seconds, now.format("%Y-%m-%dT%H:%M:%S").to_string()));
+    }
+    let prefix = second.as_ref().map_or("", |(_, text)| text.as_str());
+    let micros = now.nanosecond() % 1_000_000_000 / 1000;
+    let level = *event.metadata().level();
+    match shape {
+        Shape::Text { ansi } => {
+            let (dim, colour, reset) = match ansi {
+                true => ("\x1b[2m", level_colour(level), "\x1b[0m"),
+                false => ("", "", ""),
+            };
+            let _ = write!(
+                line,
+                "{dim}{prefix}.{micros:06}Z{reset} {colour}{:>5}{reset} ",
+                level.as_str(),
+            );
+            event.record(&mut TextFields {
+                line,
+                ansi,
+                first: true,
+            });
+        }
+        Shape::Json => {
+            let _ = write!(
+                line,
+                "{{\"timestamp\":\"{prefix}.{micros:06}Z\",\"level\":\"{}\",\"fields\":{{",
+                level.as_str()
+            );
+            event.record(&mut JsonFields { line, first: true });
+            line.push_str("}}");
+        }
+    }
+    line.push('\n');
+}
+
+fn level_colour(level: Level) -> &'static str {
+    match level {
+        Level::ERROR => "\x1b[31m",
+        Level::WARN => "\x1b[33m",
+        Level::INFO => "\x1b[32m",
+        Level::DEBUG => "\x1b[34m",
+        Level::TRACE => "\x1b[35m",
+    }
+}
+
+/// A field's name as written: a raw identifier without its `r#`.
+fn name(field: &Field) -> &str {
+    let name = field.name();
+    name.strip_prefix("r#").unwrap_or(name)
+}
+
+/// `fmt`'s text fields: the message as it is, then `name=value` for each other field, text
+/// values quoted and escaped as Rust's `Debug` writes them.
+struct TextFields<'a> {
+    line: &'a mut String,
+    ansi: bool,
+    first: bool,
+}
+
+impl TextFields<'_> {
+    fn key(&mut self, field: &Field) {
+        if !std::mem::take(&mut self.first) {
+            self.line.push(' ');
+        }
+        if field.name() == "message" {
+            return;
+        }
+        if self.ansi {
+            let _ = write!(self.line, "\x1b[3m{}\x1b[0m\x1b[2m=\x1b[0m", name(field));
+        } else {
+            self.line.push_str(name(field));
+            self.line.push('=');
+        }
+    }
+}
+
+impl Visit for TextFields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.key(field);
+        if field.name() == "message" {
+            self.line.push_str(value);
+        } else {
+            let _ = write!(self.line, "{value:?}");
+        }
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.key(field);
+        let _ = write!(self.line, "{value}");
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.key(field);
+        let _ = write!(self.line, "{value}");
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.key(field);
+        let _ = write!(self.line, "{value}");
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.key(field);
+        let _ = write!(self.line, "{value:?}");
+    }
+}
+
+/// `fmt`'s JSON fields: numbers and booleans as they are, everything else as a string.
+struct JsonFields<'a> {
+    line: &'a mut String,
+    first: bool,
+}
+
+impl JsonFields<'_> {
+    fn key(&mut self, field: &Field) {
+        if !std::mem::take(&mut self.first) {
+            self.line.push(',');
+        }
+        json_string(self.line, name(field));
+        self.line.push(':');
+    }
+}
+
+impl Visit for JsonFields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.key(field);
+        json_string(self.line, value);
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.key(field);
+        let _ = write!(self.line, "{value}");
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.key(field);
+        let _ = write!(self.line, "{value}");
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.key(field);
+        let _ = write!(self.line, "{value}");
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.key(field);
+        self.line.push('"');
+        let _ = write!(JsonEscaped(self.line), "{value:?}");
+        self.line.push('"');
+    }
+}
+
+/// `text` as a JSON string.
+fn json_string(line: &mut String, text: &str) {
+    line.push('"');
+    let _ = JsonEscaped(line).write_str(text);
+    line.push('"');
+}
+
+/// Writes text into a line escaped for the inside of a JSON string, as it is formatted: no
+/// copy of the value is made first.
+struct JsonEscaped<'a>(&'a mut String);
+
+impl fmt::Write for JsonEscaped<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let line = &mut *self.0;
+        for c in text.chars() {
+            match c {
+                '"' => line.push_str("\\\""),
+                '\\' => line.push_str("\\\\"),
+                '\n' => line.push_str("\\n"),
+                '\r' => line.push_str("\\r"),
+                '\t' => line.push_str("\\t"),
+                c if u32::from(c) < 0x20 => {
+                    let _ = write!(line, "\\u{:04x}", u32::from(c));
+                }
+                c => line.push(c),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
