@@ -75,11 +75,7 @@ pub(crate) fn bind(
 
 /// A repeatable parameter: every value, a blank one as `None`.
 pub(super) fn list(query: &QueryParams, name: &str) -> Vec<Option<String>> {
-    query
-        .values(name)
-        .iter()
-        .map(|v| non_blank(Some(v)))
-        .collect()
+    query.values(name).map(|v| non_blank(Some(v))).collect()
 }
 
 /// ASP.NET Core binds a blank string (empty or white space) as `null`.
@@ -89,7 +85,7 @@ pub(super) fn non_blank(value: Option<&str>) -> Option<String> {
 
 /// The value model binding reports in an error: every value sent, joined by commas.
 fn attempted_value(query: &QueryParams, name: &str) -> String {
-    query.values(name).join(",")
+    query.values(name).collect::<Vec<_>>().join(",")
 }
 
 fn bind_datetime(
@@ -120,17 +116,16 @@ pub(super) fn bind_int(
     let Some(raw) = query.first(name) else {
         return default;
     };
-    let attempted = attempted_value(query, name);
+    // The attempted value is written only for an error: it costs an allocation.
+    let attempted = || attempted_value(query, name);
     if raw.trim().is_empty() {
-        errors
-            .errors
-            .push((name, format!("The value '{attempted}' is invalid.")));
+        let message = format!("The value '{}' is invalid.", attempted());
+        errors.errors.push((name, message));
         return default;
     }
     parse_int32(raw).unwrap_or_else(|| {
-        errors
-            .errors
-            .push((name, format!("The value '{attempted}' is not valid.")));
+        let message = format!("The value '{}' is not valid.", attempted());
+        errors.errors.push((name, message));
         default
     })
 }

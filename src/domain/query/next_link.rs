@@ -19,12 +19,9 @@ pub(crate) fn link_with(
     // One allocation: the link's length is known before it is written.
     let pairs: usize = query
         .groups()
-        .iter()
         .flat_map(|group| {
-            group
-                .values
-                .iter()
-                .map(|value| group.key.len() + value.len() + 2)
+            let key = group.key.len();
+            group.values().map(move |value| key + value.len() + 2)
         })
         .sum();
     let after_len = after.map_or(0, |after| after.len() + 7);
@@ -37,11 +34,11 @@ pub(crate) fn link_with(
         link.push_str(after);
         separator = '&';
     }
-    for group in query.groups().iter().filter(|group| group.key != "after") {
-        for value in &group.values {
+    for group in query.groups().filter(|group| group.key != "after") {
+        for value in group.values() {
             link.push(separator);
             separator = '&';
-            link.push_str(&group.key);
+            link.push_str(group.key);
             link.push('=');
             link.push_str(value);
         }

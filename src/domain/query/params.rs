@@ -5,57 +5,115 @@
 //! both model binding (`SIZE=5` binds `size`, a repeated scalar binds its first value) and
 //! production's `next` link see.
 
-/// One query key with all its values, in the order sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct QueryGroup {
-    /// The key as first sent.
-    pub key: String,
-    /// Every value sent under this key or another casing of it.
-    pub values: Vec<String>,
-}
+use std::ops::Range;
 
 /// A decoded query string, grouped by key.
+///
+/// Held in two allocations whatever the number of pairs: the decoded text of every key and
+/// value one after another, and the pairs pointing into it (a `String` per key and value and a
+/// `Vec` per key were seven allocations for a query of two parameters, on every request).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct QueryParams {
-    groups: Vec<QueryGroup>,
+    text: String,
+    /// In the order sent.
+    pairs: Vec<Pair>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pair {
+    /// The pair that started this pair's group: the first sent under its key (any casing).
+    group: usize,
+    key: Range<usize>,
+    value: Range<usize>,
+}
+
+/// One key with all its values, in the order sent.
+#[derive(Debug, Clone)]
+pub(crate) struct QueryGroup<'q> {
+    /// The key as first sent.
+    pub(crate) key: &'q str,
+    params: &'q QueryParams,
+    start: usize,
+}
+
+impl<'q> QueryGroup<'q> {
+    /// Every value sent under this key or another casing of it.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &'q str> + Clone + use<'q> {
+        let (params, start) = (self.params, self.start);
+        params.pairs[start..]
+            .iter()
+            .filter(move |pair| pair.group == start)
+            .map(|pair| params.text.get(pair.value.clone()).unwrap_or_default())
+    }
 }
 
 impl QueryParams {
     /// Parses a raw (still percent-encoded) query string, without the leading `?`.
     pub(crate) fn parse(raw: &str) -> QueryParams {
-        let mut groups: Vec<QueryGroup> = Vec::new();
+        // Decoding never lengthens text: one allocation holds it all.
+        let mut params = QueryParams {
+            text: String::with_capacity(raw.len()),
+            pairs: Vec::new(),
+        };
         for pair in raw.split('&').filter(|pair| !pair.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let key = decode_component(key);
-            let value = decode_component(value);
-            match groups.iter_mut().find(|group| keys_equal(&group.key, &key)) {
-                Some(group) => group.values.push(value),
-                None => groups.push(QueryGroup {
-                    key,
-                    values: vec![value],
-                }),
-            }
+            let key = params.push_decoded(key);
+            let value = params.push_decoded(value);
+            let index = params.pairs.len();
+            let group = params
+                .group_starts()
+                .find(|&start| {
+                    let sent = params.text.get(key.clone()).unwrap_or_default();
+                    keys_equal(params.key_of(start), sent)
+                })
+                .unwrap_or(index);
+            params.pairs.push(Pair { group, key, value });
         }
-        QueryParams { groups }
+        params
+    }
+
+    fn push_decoded(&mut self, raw: &str) -> Range<usize> {
+        let start = self.text.len();
+        decode_into(&mut self.text, raw, Decoding::QueryComponent);
+        start..self.text.len()
+    }
+
+    /// The pairs that start a group, in order.
+    fn group_starts(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.pairs.len()).filter(|&i| self.pairs[i].group == i)
+    }
+
+    fn key_of(&self, pair: usize) -> &str {
+        self.pairs
+            .get(pair)
+            .and_then(|pair| self.text.get(pair.key.clone()))
+            .unwrap_or_default()
     }
 
     /// All groups in the order their keys first appeared.
-    pub(crate) fn groups(&self) -> &[QueryGroup] {
-        &self.groups
+    pub(crate) fn groups(&self) -> impl Iterator<Item = QueryGroup<'_>> {
+        self.group_starts().map(|start| QueryGroup {
+            key: self.key_of(start),
+            params: self,
+            start,
+        })
+    }
+
+    /// The group of `name` (any casing).
+    fn group(&self, name: &str) -> Option<QueryGroup<'_>> {
+        self.groups().find(|group| keys_equal(group.key, name))
     }
 
     /// Every value of `name` (any casing).
-    pub(crate) fn values(&self, name: &str) -> &[String] {
-        self.groups
-            .iter()
-            .find(|group| keys_equal(&group.key, name))
-            .map(|group| group.values.as_slice())
-            .unwrap_or_default()
+    pub(crate) fn values(&self, name: &str) -> impl Iterator<Item = &str> + Clone {
+        self.group(name)
+            .into_iter()
+            .flat_map(|group| group.values())
     }
 
     /// The first value of `name` (any casing), as model binding takes it for a scalar.
     pub(crate) fn first(&self, name: &str) -> Option<&str> {
-        self.values(name).first().map(String::as_str)
+        self.values(name).next()
     }
 }
 
@@ -78,7 +136,8 @@ fn keys_equal(a: &str, b: &str) -> bool {
 /// `%XX` escapes become bytes, escapes that do not form valid UTF-8 stay as written, and a `%`
 /// that starts no escape is kept literally. (`form_urlencoded` would substitute U+FFFD for
 /// invalid UTF-8 instead, so the `next` link and error messages would differ from production.)
-pub(crate) fn decode_component(raw: &str) -> String {
+#[cfg(test)]
+fn decode_component(raw: &str) -> String {
     decode(raw, Decoding::QueryComponent)
 }
 
@@ -95,6 +154,13 @@ enum Decoding {
 }
 
 fn decode(raw: &str, decoding: Decoding) -> String {
+    let mut out = String::with_capacity(raw.len());
+    decode_into(&mut out, raw, decoding);
+    out
+}
+
+/// Appends `raw` decoded to `out`.
+fn decode_into(out: &mut String, raw: &str, decoding: Decoding) {
     let bytes = raw.as_bytes();
     // Most components hold nothing to decode: one copy, not a character at a time.
     let plus_decodes = decoding == Decoding::QueryComponent;
@@ -102,9 +168,9 @@ fn decode(raw: &str, decoding: Decoding) -> String {
         .iter()
         .any(|&b| b == b'%' || (plus_decodes && b == b'+'))
     {
-        return raw.to_owned();
+        out.push_str(raw);
+        return;
     }
-    let mut out = String::with_capacity(raw.len());
     let mut escaped_run: Vec<u8> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
@@ -115,7 +181,7 @@ fn decode(raw: &str, decoding: Decoding) -> String {
             i += 3;
             continue;
         }
-        flush_escaped(&mut out, &mut escaped_run);
+        flush_escaped(out, &mut escaped_run);
         // `raw` is a &str, so a non-ASCII byte starts a whole character: copy it as is.
         let char_len = utf8_len(bytes[i]);
         let piece = raw.get(i..i + char_len).unwrap_or_default();
@@ -126,8 +192,7 @@ fn decode(raw: &str, decoding: Decoding) -> String {
         }
         i += char_len.max(1);
     }
-    flush_escaped(&mut out, &mut escaped_run);
-    out
+    flush_escaped(out, &mut escaped_run);
 }
 
 fn utf8_len(first_byte: u8) -> usize {
@@ -193,9 +258,9 @@ mod tests {
     #[test]
     fn groups_keys_case_insensitively_at_their_first_position() {
         let query = QueryParams::parse("Type=a&size=5&type=b&SIZE=7&after");
-        let keys: Vec<&str> = query.groups().iter().map(|g| g.key.as_str()).collect();
+        let keys: Vec<&str> = query.groups().map(|g| g.key).collect();
         assert_eq!(keys, ["Type", "size", "after"]);
-        assert_eq!(query.values("TYPE"), ["a", "b"]);
+        assert_eq!(query.values("TYPE").collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(query.first("Size"), Some("5"));
         assert_eq!(query.first("after"), Some(""));
         assert_eq!(query.first("party"), None);
