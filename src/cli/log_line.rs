@@ -122,17 +122,27 @@ fn format_line(
     let prefix = second.as_ref().map_or("", |(_, text)| text.as_str());
     let micros = now.nanosecond() % 1_000_000_000 / 1000;
     let level = *event.metadata().level();
+    // Written piece by piece rather than through `write!`: this runs for every request.
+    let timestamp = |line: &mut String| {
+        line.push_str(prefix);
+        line.push('.');
+        push_padded(line, micros, 6);
+        line.push('Z');
+    };
     match shape {
         Shape::Text { ansi } => {
             let (dim, colour, reset) = match ansi {
                 true => ("\x1b[2m", level_colour(level), "\x1b[0m"),
                 false => ("", "", ""),
             };
-            let _ = write!(
-                line,
-                "{dim}{prefix}.{micros:06}Z{reset} {colour}{:>5}{reset} ",
-                level.as_str(),
-            );
+            line.push_str(dim);
+            timestamp(line);
+            line.push_str(reset);
+            line.push(' ');
+            line.push_str(colour);
+            line.push_str(padded_level(level));
+            line.push_str(reset);
+            line.push(' ');
             event.record(&mut TextFields {
                 line,
                 ansi,
@@ -140,16 +150,36 @@ fn format_line(
             });
         }
         Shape::Json => {
-            let _ = write!(
-                line,
-                "{{\"timestamp\":\"{prefix}.{micros:06}Z\",\"level\":\"{}\",\"fields\":{{",
-                level.as_str()
-            );
+            line.push_str("{\"timestamp\":\"");
+            timestamp(line);
+            line.push_str("\",\"level\":\"");
+            line.push_str(level.as_str());
+            line.push_str("\",\"fields\":{");
             event.record(&mut JsonFields { line, first: true });
             line.push_str("}}");
         }
     }
     line.push('\n');
+}
+
+/// `value` in decimal, zero-padded to `width` digits.
+fn push_padded(line: &mut String, value: u32, width: u32) {
+    let mut divisor = 10u32.pow(width.saturating_sub(1));
+    while divisor > 0 {
+        line.push(char::from(b'0' + (value / divisor % 10) as u8));
+        divisor /= 10;
+    }
+}
+
+/// The level right-aligned in five columns, as `fmt` writes it.
+fn padded_level(level: Level) -> &'static str {
+    match level {
+        Level::ERROR => "ERROR",
+        Level::WARN => " WARN",
+        Level::INFO => " INFO",
+        Level::DEBUG => "DEBUG",
+        Level::TRACE => "TRACE",
+    }
 }
 
 fn level_colour(level: Level) -> &'static str {
@@ -198,6 +228,14 @@ impl Visit for TextFields<'_> {
         self.key(field);
         if field.name() == "message" {
             self.line.push_str(value);
+        } else if value
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        {
+            // What `Debug` would write, without its escaping machinery (a trace id, say).
+            self.line.push('"');
+            self.line.push_str(value);
+            self.line.push('"');
         } else {
             let _ = write!(self.line, "{value:?}");
         }
