@@ -126,8 +126,12 @@ fn keys_equal(a: &str, b: &str) -> bool {
             _ => c,
         }
     }
+    // Equal ignoring ASCII case is equal; otherwise only non-ASCII text can still match.
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
     if a.is_ascii() && b.is_ascii() {
-        return a.eq_ignore_ascii_case(b);
+        return false;
     }
     a.chars().map(upper).eq(b.chars().map(upper))
 }
