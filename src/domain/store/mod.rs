@@ -11,10 +11,11 @@ mod index;
 mod party;
 mod postings;
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use foldhash::HashMap;
 
 pub(crate) use index::{Lane, Narrowing, TypeFilter};
 pub use party::Party;
@@ -23,7 +24,7 @@ pub(crate) use postings::TimeBounds;
 
 use crate::domain::event::Event;
 use id_key::IdKey;
-use index::{Indexes, push_under};
+use index::{Indexes, with_entry};
 use postings::{Cursor, Merged};
 
 /// When an event was registered, for production's visibility lag.
@@ -91,6 +92,11 @@ pub(crate) enum Visibility {
     PerEvent(DateTime<Utc>),
 }
 
+/// The most events a store holds: its indexes keep sequence numbers as `u32`. Far more than
+/// fits in memory (a stored event takes some 800 bytes); the core's event cap never allows
+/// more, and past it [`EventStore::append_all`] stores nothing.
+pub(crate) const STORE_CAPACITY: usize = u32::MAX as usize;
+
 /// The events, their indexes and the party register.
 #[derive(Debug, Default)]
 pub(crate) struct EventStore {
@@ -115,6 +121,7 @@ impl EventStore {
         for event in events {
             store.append(Arc::clone(event), Registration::BeforeStart);
         }
+        store.indexes.shrink_to_fit();
         store
     }
 
@@ -229,42 +236,54 @@ impl EventStore {
     /// checked event by event, for a clock that went back).
     fn window(
         &self,
-        list: &[u64],
+        list: &[u32],
         start_after: u64,
         cut: Option<u64>,
         visibility: Visibility,
     ) -> std::ops::Range<usize> {
-        let start = list.partition_point(|&seq| seq <= start_after);
+        let start = list.partition_point(|&seq| u64::from(seq) <= start_after);
         let end = match visibility {
             Visibility::SequenceCut(_) => match cut {
-                Some(cut) => list.partition_point(|&seq| seq <= cut),
+                Some(cut) => list.partition_point(|&seq| u64::from(seq) <= cut),
                 None => list.len(),
             },
-            Visibility::PerEvent(by) if self.registration_ordered => {
-                list.partition_point(|&seq| self.get(seq).is_some_and(|s| registered_by(s, by)))
-            }
+            Visibility::PerEvent(by) if self.registration_ordered => list.partition_point(|&seq| {
+                self.get(seq.into())
+                    .is_some_and(|stored| registered_by(stored, by))
+            }),
             Visibility::All | Visibility::PerEvent(_) => list.len(),
         };
         start..end.max(start)
     }
 
     fn append(&mut self, event: Arc<Event>, registered: Registration) -> Option<u64> {
-        let first = self.first_by_id.get(event.id()).copied();
-        let later = self
-            .later_by_id
-            .get(event.id())
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let already_stored = first
-            .into_iter()
-            .chain(later.iter().copied())
-            .filter_map(|seq| self.get(seq))
-            .any(|stored| stored.event.source() == event.source());
-        if already_stored {
-            return None;
+        let sequence_number = u32::try_from(self.events.len() + 1).ok()?;
+        // One lookup of the id, inserting where it is new (nearly always).
+        match self.first_by_id.entry(IdKey(Arc::clone(&event))) {
+            Entry::Vacant(slot) => {
+                slot.insert(u64::from(sequence_number));
+            }
+            Entry::Occupied(first) => {
+                let first = *first.get();
+                let later = self
+                    .later_by_id
+                    .get(event.id())
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let events = &self.events;
+                let already_stored = std::iter::once(first)
+                    .chain(later.iter().copied())
+                    .filter_map(|seq| get(events, seq))
+                    .any(|stored| stored.event.source() == event.source());
+                if already_stored {
+                    return None;
+                }
+                with_entry(&mut self.later_by_id, event.id(), |list| {
+                    list.push(u64::from(sequence_number));
+                });
+            }
         }
 
-        let sequence_number = self.events.len() as u64 + 1;
         if let Some(last) = self.events.last() {
             if registered < last.registered {
                 self.registration_ordered = false;
@@ -274,19 +293,13 @@ impl EventStore {
         }
         self.parties
             .learn(event.subject(), event.alternative_subject());
-        if first.is_none() {
-            self.first_by_id
-                .insert(IdKey(Arc::clone(&event)), sequence_number);
-        } else {
-            push_under(&mut self.later_by_id, event.id(), sequence_number);
-        }
         self.indexes.add(&event, sequence_number);
         self.events.push(StoredEvent {
-            sequence_number,
+            sequence_number: u64::from(sequence_number),
             registered,
             event,
         });
-        Some(sequence_number)
+        Some(u64::from(sequence_number))
     }
 
     /// Makes room for `additional` events at once instead of growing step by step.
@@ -296,8 +309,7 @@ impl EventStore {
     }
 
     fn get(&self, sequence_number: u64) -> Option<&StoredEvent> {
-        let index = usize::try_from(sequence_number.checked_sub(1)?).ok()?;
-        self.events.get(index)
+        get(&self.events, sequence_number)
     }
 
     fn first_sequence_number(&self, id: &str) -> Option<u64> {
@@ -319,6 +331,12 @@ impl EventStore {
                 .map(|stored| stored.sequence_number)
         }
     }
+}
+
+/// The event of `events` with `sequence_number`.
+fn get(events: &[StoredEvent], sequence_number: u64) -> Option<&StoredEvent> {
+    let index = usize::try_from(sequence_number.checked_sub(1)?).ok()?;
+    events.get(index)
 }
 
 /// Whether `stored` was registered at or before `instant` (startup events always were).
