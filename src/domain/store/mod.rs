@@ -115,14 +115,32 @@ pub(crate) struct EventStore {
 impl EventStore {
     /// A store holding `parties`, then `events` registered before the start.
     pub(crate) fn with_startup(events: &[Arc<Event>], parties: &[Party]) -> EventStore {
+        let mut store = EventStore::starting(parties, events.len());
+        store.append_startup(events);
+        store.finish_startup();
+        store
+    }
+
+    /// A store holding `parties`, with room for `events` startup events: give them with
+    /// [`append_startup`](Self::append_startup) (in as many batches as they come), then call
+    /// [`finish_startup`](Self::finish_startup).
+    pub(crate) fn starting(parties: &[Party], events: usize) -> EventStore {
         let mut store = EventStore::default();
         store.add_parties(parties);
-        store.reserve(events.len());
-        for event in events {
-            store.append(Arc::clone(event), Registration::BeforeStart);
-        }
-        store.indexes.shrink_to_fit();
+        store.reserve(events);
         store
+    }
+
+    /// Appends `events`, registered before the start.
+    pub(crate) fn append_startup(&mut self, events: &[Arc<Event>]) {
+        for event in events {
+            self.append(Arc::clone(event), Registration::BeforeStart);
+        }
+    }
+
+    /// Gives back the room the indexes grew into while loading (up to half of each list).
+    pub(crate) fn finish_startup(&mut self) {
+        self.indexes.shrink_to_fit();
     }
 
     /// Appends `events` in order, registered `registered`. Returns each event's sequence
