@@ -178,7 +178,7 @@ impl Settings {
         // Shared from the start: collecting a `Vec<Event>` into `Arc`s reuses its allocation
         // in place and keeps all of it (some 200 MB at a million events, each page touched)
         // for as long as the server runs.
-        let mut events: Vec<Arc<Event>> = Vec::with_capacity(data.events.len() + self.generate);
+        let mut events: Vec<Arc<Event>> = Vec::with_capacity(data.events.len());
         events.extend(data.events.into_iter().map(Arc::new));
         let (live_generator, store) = if self.generate > 0 {
             self.generator
@@ -186,6 +186,8 @@ impl Settings {
                 .map_err(StartError::Generator)?;
             let mut generator = Generator::new(&self.generator).map_err(StartError::Generator)?;
             data.parties.extend(generator.party_register());
+            // `check_for` bounds the count.
+            events.reserve(self.generate);
             let store =
                 generate_and_store(&mut generator, self.generate, &mut events, &data.parties);
             (Some(generator), store)

@@ -26,7 +26,7 @@ pub(super) fn generate_and_store(
     events: &mut Vec<Arc<Event>>,
     parties: &[Party],
 ) -> EventStore {
-    let total = events.len() + count;
+    let total = events.len().saturating_add(count);
     let filed = thread::scope(|scope| {
         let (sender, batches) = mpsc::sync_channel::<Vec<Arc<Event>>>(BATCHES_AHEAD);
         let filing = thread::Builder::new()
