@@ -6,12 +6,11 @@
 //! visibility lag are found by binary search. Plain data: the core keeps it behind a `std`
 //! lock that readers hold only to copy out a page.
 
-mod id_key;
+mod id_index;
 mod index;
 mod party;
 mod postings;
 
-use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -23,7 +22,7 @@ pub(crate) use party::{PartyIdentifier, PartyRegister};
 pub(crate) use postings::TimeBounds;
 
 use crate::domain::event::Event;
-use id_key::IdKey;
+use id_index::IdIndex;
 use index::{Indexes, with_entry};
 use postings::{Cursor, Merged};
 
@@ -102,7 +101,7 @@ pub(crate) const STORE_CAPACITY: usize = u32::MAX as usize;
 pub(crate) struct EventStore {
     events: Vec<StoredEvent>,
     /// The first sequence number of each id; production's `after` looks up this one.
-    first_by_id: HashMap<IdKey, u64>,
+    first_by_id: IdIndex,
     /// Later sequence numbers of ids stored more than once (with another source): rare, so
     /// kept apart to spare every other id a vector.
     later_by_id: HashMap<String, Vec<u64>>,
@@ -277,29 +276,23 @@ impl EventStore {
     fn append(&mut self, event: Arc<Event>, registered: Registration) -> Option<u64> {
         let sequence_number = u32::try_from(self.events.len() + 1).ok()?;
         // One lookup of the id, inserting where it is new (nearly always).
-        match self.first_by_id.entry(IdKey(Arc::clone(&event))) {
-            Entry::Vacant(slot) => {
-                slot.insert(u64::from(sequence_number));
+        if let Err(first) = self.first_by_id.insert_new(event.id(), &self.events) {
+            let later = self
+                .later_by_id
+                .get(event.id())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let events = &self.events;
+            let already_stored = std::iter::once(first)
+                .chain(later.iter().copied())
+                .filter_map(|seq| get(events, seq))
+                .any(|stored| stored.event.source() == event.source());
+            if already_stored {
+                return None;
             }
-            Entry::Occupied(first) => {
-                let first = *first.get();
-                let later = self
-                    .later_by_id
-                    .get(event.id())
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                let events = &self.events;
-                let already_stored = std::iter::once(first)
-                    .chain(later.iter().copied())
-                    .filter_map(|seq| get(events, seq))
-                    .any(|stored| stored.event.source() == event.source());
-                if already_stored {
-                    return None;
-                }
-                with_entry(&mut self.later_by_id, event.id(), |list| {
-                    list.push(u64::from(sequence_number));
-                });
-            }
+            with_entry(&mut self.later_by_id, event.id(), |list| {
+                list.push(u64::from(sequence_number));
+            });
         }
 
         if let Some(last) = self.events.last() {
@@ -323,7 +316,7 @@ impl EventStore {
     /// Makes room for `additional` events at once instead of growing step by step.
     fn reserve(&mut self, additional: usize) {
         self.events.reserve(additional);
-        self.first_by_id.reserve(additional);
+        self.first_by_id.reserve(additional, &self.events);
     }
 
     fn get(&self, sequence_number: u64) -> Option<&StoredEvent> {
@@ -331,7 +324,7 @@ impl EventStore {
     }
 
     fn first_sequence_number(&self, id: &str) -> Option<u64> {
-        self.first_by_id.get(id).copied()
+        self.first_by_id.first(id, &self.events)
     }
 
     /// Production's cut: the greatest sequence number registered at or before `instant`;
