@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::domain::store::STORE_CAPACITY;
+
 /// Storing a batch would pass the core's event cap; nothing of it was stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct EventCapReached {
@@ -17,29 +19,36 @@ pub(crate) struct EventCapReached {
 }
 
 impl EventCapReached {
-    /// `Err` when `incoming` more events would pass `cap` with `stored` held. A duplicate
-    /// (same `id` and `source`) counts too: the check runs before the store knows it is one.
+    /// `Err` when `incoming` more events would pass `cap` (or the store's own capacity, with
+    /// no cap or a greater one) with `stored` held. A duplicate (same `id` and `source`) counts
+    /// too: the check runs before the store knows it is one.
     pub(crate) fn check(
         cap: Option<usize>,
         stored: usize,
         incoming: usize,
     ) -> Result<(), EventCapReached> {
-        match cap {
-            Some(cap) if stored.saturating_add(incoming) > cap => Err(EventCapReached {
+        let cap = cap.map_or(STORE_CAPACITY, |cap| cap.min(STORE_CAPACITY));
+        if stored.saturating_add(incoming) > cap {
+            return Err(EventCapReached {
                 cap,
                 stored,
                 incoming,
-            }),
-            _ => Ok(()),
+            });
         }
+        Ok(())
     }
 }
 
 impl fmt::Display for EventCapReached {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let which = if self.cap == STORE_CAPACITY {
+            "the store's capacity"
+        } else {
+            "--namespace-max-events"
+        };
         write!(
             f,
-            "this namespace holds {} events and may hold at most {} (--namespace-max-events): {} more would pass it, so nothing was stored",
+            "this namespace holds {} events and may hold at most {} ({which}): {} more would pass it, so nothing was stored",
             self.stored, self.cap, self.incoming
         )
     }
@@ -69,7 +78,9 @@ mod tests {
 
     #[test]
     fn a_batch_that_would_pass_the_cap_is_refused_whole() {
-        assert_eq!(EventCapReached::check(None, usize::MAX, 5), Ok(()));
+        assert_eq!(EventCapReached::check(None, STORE_CAPACITY - 5, 5), Ok(()));
+        assert!(EventCapReached::check(None, STORE_CAPACITY, 1).is_err());
+        assert!(EventCapReached::check(Some(usize::MAX), STORE_CAPACITY, 1).is_err());
         assert_eq!(EventCapReached::check(Some(10), 5, 5), Ok(()));
         let refused = EventCapReached::check(Some(10), 5, 6).unwrap_err();
         assert_eq!(

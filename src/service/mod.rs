@@ -23,6 +23,7 @@ mod memory;
 mod push;
 mod queries;
 mod settings;
+mod startup_store;
 
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 

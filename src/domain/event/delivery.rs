@@ -88,12 +88,12 @@ impl Event {
     /// System.Text.Json escapes them. Nested `data` objects keep the store's key order (a
     /// known difference: production keeps the publisher's).
     pub(crate) fn webhook_json(&self) -> Vec<u8> {
-        let stored: Map<String, Value> = serde_json::from_slice(&self.json).unwrap_or_default();
+        let stored: Map<String, Value> = serde_json::from_str(self.json()).unwrap_or_default();
         let names: Vec<&String> = stored
             .keys()
             .filter(|name| *name != "specversion" && !DATA_ATTRIBUTES.contains(&name.as_str()))
             .collect();
-        let mut out = Vec::with_capacity(self.json.len() + 32);
+        let mut out = Vec::with_capacity(self.json_len + 32);
         out.extend_from_slice(br#"{"specversion":"1.0""#);
         for position in self.publication_order.positions(names.len()) {
             let Some(name) = names.get(position) else {

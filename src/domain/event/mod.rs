@@ -5,9 +5,9 @@
 //! page is a concatenation of ready bytes.
 
 mod source;
+mod text;
 mod time;
 
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
@@ -31,80 +31,21 @@ pub(crate) use time::{earliest, latest, shift};
 pub(crate) use time::{format_event_time, format_rfc3339, parse_event_time, truncate_to_ticks};
 
 use crate::domain::json;
+use text::{Placed, Settled, Spans, Texts, settle, write_text};
 
 /// A validated, normalised event with its JSON rendered in production's property order.
 #[derive(Debug, Clone)]
 pub struct Event {
-    id: Text,
-    source: Text,
-    event_type: Text,
-    subject: Option<Text>,
-    alternative_subject: Option<Text>,
+    /// The JSON, then any kept value that had to be escaped in it (see `text`).
+    text: Box<str>,
+    json_len: usize,
+    spans: Spans,
     time: Option<DateTime<Utc>>,
-    resource: Option<Text>,
     read_access: ReadAccess,
-    json: Bytes,
     /// How to rebuild the order the attributes were published in, for the webhook body.
     publication_order: delivery::PublicationOrder,
     /// The publisher's UTC offset of `time`, in minutes, for the webhook body.
     time_offset_minutes: i16,
-}
-
-/// An attribute's value. Where the rendered JSON holds it unescaped (nearly always), it is
-/// read back from there, so an event costs one allocation for its text instead of seven —
-/// with a million events in a store, that is most of the memory and the time to load them.
-#[derive(Debug, Clone)]
-enum Text {
-    Span { start: u32, end: u32 },
-    Owned(Box<str>),
-}
-
-impl Text {
-    fn get<'a>(&'a self, json: &'a [u8]) -> &'a str {
-        match self {
-            Text::Span { start, end } => json
-                .get(*start as usize..*end as usize)
-                .and_then(|bytes| std::str::from_utf8(bytes).ok())
-                .unwrap_or_default(),
-            Text::Owned(text) => text,
-        }
-    }
-}
-
-/// Writes `value` as a JSON string into `out` and says where to find it again.
-fn write_text(out: &mut Vec<u8>, value: &str) -> Text {
-    let start = out.len() + 1;
-    let as_is = json::write_str(out, value);
-    let end = out.len() - 1;
-    match (as_is, u32::try_from(start), u32::try_from(end)) {
-        (true, Ok(start), Ok(end)) => Text::Span { start, end },
-        _ => Text::Owned(value.into()),
-    }
-}
-
-/// The values [`Event`] keeps, as `render` found them.
-#[derive(Debug, Default)]
-struct Texts {
-    id: Option<Text>,
-    source: Option<Text>,
-    event_type: Option<Text>,
-    subject: Option<Text>,
-    alternative_subject: Option<Text>,
-    resource: Option<Text>,
-}
-
-impl Texts {
-    fn slot(&mut self, attribute: &str) -> Option<&mut Option<Text>> {
-        Some(match attribute {
-            "id" => &mut self.id,
-            "source" => &mut self.source,
-            "type" => &mut self.event_type,
-            "subject" => &mut self.subject,
-            "alternativesubject" => &mut self.alternative_subject,
-            "resource" => &mut self.resource,
-            _ => return None,
-        })
-    }
 }
 
 /// What [`Event::build`] adds that the attributes do not say.
@@ -211,19 +152,27 @@ impl Event {
                 .filter(|name| *name != "specversion" && !DATA_ATTRIBUTES.contains(name)),
         );
         let (json, texts) = render(&attributes);
-        let required = |text: Option<Text>, name: &str| {
-            text.unwrap_or_else(|| Text::Owned(required_text(&attributes, name)))
+        let required = |name: &str| {
+            attributes
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
         };
-        Ok(Event {
-            id: required(texts.id, "id"),
-            source: required(texts.source, "source"),
-            event_type: required(texts.event_type, "type"),
-            subject: texts.subject,
-            alternative_subject: texts.alternative_subject,
-            time,
-            resource: texts.resource,
-            read_access,
+        let Settled {
+            text,
+            json_len,
+            spans,
+        } = settle(
             json,
+            texts,
+            [required("id"), required("source"), required("type")],
+        );
+        Ok(Event {
+            text,
+            json_len,
+            spans,
+            time,
+            read_access,
             publication_order,
             time_offset_minutes,
         })
@@ -231,29 +180,29 @@ impl Event {
 
     /// The event's `id`.
     pub fn id(&self) -> &str {
-        self.id.get(&self.json)
+        self.spans.id.get(&self.text)
     }
 
     /// The event's `source`.
     pub fn source(&self) -> &str {
-        self.source.get(&self.json)
+        self.spans.source.get(&self.text)
     }
 
     /// The event's `type`.
     pub fn event_type(&self) -> &str {
-        self.event_type.get(&self.json)
+        self.spans.event_type.get(&self.text)
     }
 
     /// The event's `subject`, e.g. `/party/50019855`.
     pub fn subject(&self) -> Option<&str> {
-        self.subject.as_ref().map(|text| text.get(&self.json))
+        self.spans.subject.map(|span| span.get(&self.text))
     }
 
     /// The event's `alternativesubject`, e.g. `/person/16035001577`.
     pub fn alternative_subject(&self) -> Option<&str> {
-        self.alternative_subject
-            .as_ref()
-            .map(|text| text.get(&self.json))
+        self.spans
+            .alternative_subject
+            .map(|span| span.get(&self.text))
     }
 
     /// The event's `time`, in UTC at .NET's 100 ns precision; generic events may have none.
@@ -263,7 +212,7 @@ impl Event {
 
     /// The event's `resource`, given or derived from its source.
     pub fn resource(&self) -> Option<&str> {
-        self.resource.as_ref().map(|text| text.get(&self.json))
+        self.spans.resource.map(|span| span.get(&self.text))
     }
 
     /// Who production's authorization filter lets read this event.
@@ -273,13 +222,12 @@ impl Event {
 
     /// The event exactly as a query response writes it.
     pub fn json(&self) -> &str {
-        // Rendering writes ASCII only (see `json::write_str`).
-        std::str::from_utf8(&self.json).unwrap_or_default()
+        self.text.get(..self.json_len).unwrap_or_default()
     }
 
-    /// The rendered JSON as shared bytes, for building response bodies without copying.
-    pub(crate) fn json_bytes(&self) -> &Bytes {
-        &self.json
+    /// The rendered JSON's bytes, for building response bodies.
+    pub(crate) fn json_bytes(&self) -> &[u8] {
+        self.json().as_bytes()
     }
 }
 
@@ -349,7 +297,7 @@ fn optional_string<'a>(
 
 /// `specversion` first, then the other attributes in `jsonb` key order, the payload last: the
 /// order the SDK writes an event it read back from `jsonb`.
-fn render(attributes: &Map<String, Value>) -> (Bytes, Texts) {
+fn render(attributes: &Map<String, Value>) -> (Vec<u8>, Texts<'_>) {
     let mut names: Vec<&String> = attributes
         .keys()
         .filter(|name| *name != "specversion" && !DATA_ATTRIBUTES.contains(&name.as_str()))
@@ -379,18 +327,7 @@ fn render(attributes: &Map<String, Value>) -> (Bytes, Texts) {
         }
     }
     out.push(b'}');
-    // Exactly its length: a buffer grown by doubling would keep up to half of it unused for
-    // as long as the event is stored.
-    (Bytes::from(out.into_boxed_slice()), texts)
-}
-
-/// A required attribute's text (validated before rendering, so never missing here).
-fn required_text(attributes: &Map<String, Value>, name: &str) -> Box<str> {
-    attributes
-        .get(name)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .into()
+    (out, texts)
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! Building an app event from parts known to be valid, without a detour through JSON values:
 //! the synthetic data generator makes a million of them at a time.
 
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
-use super::{Event, ReadAccess, Text, Texts, format_event_time, truncate_to_ticks, write_text};
+use super::{
+    Event, Placed, ReadAccess, Settled, Texts, format_event_time, settle, truncate_to_ticks,
+    write_text,
+};
 
 /// The attributes of an app instance event.
 #[derive(Debug, Clone, Copy)]
@@ -33,19 +35,17 @@ impl Event {
     pub(crate) fn from_app_parts(parts: &AppEventParts<'_>) -> Event {
         let mut out = Vec::with_capacity(256 + parts.source.len() * 2);
         let texts = render_parts(parts, &mut out);
-        let text =
-            |text: Option<Text>, value: &str| text.unwrap_or_else(|| Text::Owned(value.into()));
+        let Settled {
+            text,
+            json_len,
+            spans,
+        } = settle(out, texts, [parts.id, parts.source, parts.event_type]);
         Event {
-            id: text(texts.id, parts.id),
-            source: text(texts.source, parts.source),
-            event_type: text(texts.event_type, parts.event_type),
-            subject: texts.subject,
-            alternative_subject: texts.alternative_subject,
+            text,
+            json_len,
+            spans,
             time: Some(truncate_to_ticks(parts.time)),
-            resource: texts.resource,
             read_access: ReadAccess::of(parts.source, Some(parts.subject)),
-            // Exactly its length (see `render`).
-            json: Bytes::from(out.into_boxed_slice()),
             publication_order: super::delivery::PublicationOrder::app_event(
                 parts.alternative_subject.is_some(),
             ),
@@ -59,14 +59,17 @@ pub(crate) fn render_app_parts(parts: &AppEventParts<'_>, out: &mut Vec<u8>) {
     render_parts(parts, out);
 }
 
+/// Appends `,"name":value`, saying where the value stands.
+fn write_field<'v>(out: &mut Vec<u8>, name: &str, value: &'v str) -> Option<Placed<'v>> {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+    Some(write_text(out, value))
+}
+
 /// [`render_app_parts`], saying where each kept value stands.
-fn render_parts(parts: &AppEventParts<'_>, out: &mut Vec<u8>) -> Texts {
-    let field = |out: &mut Vec<u8>, name: &str, value: &str| {
-        out.extend_from_slice(b",\"");
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b"\":");
-        Some(write_text(out, value))
-    };
+fn render_parts<'a>(parts: &AppEventParts<'a>, out: &mut Vec<u8>) -> Texts<'a> {
+    let field = write_field;
     out.extend_from_slice(br#"{"specversion":"1.0""#);
     let id = field(out, "id", parts.id);
     field(

@@ -72,10 +72,13 @@ fn split_absolute_uri(uri: &str) -> Option<UriTail<'_>> {
 
 /// RFC 3986's dot-segment removal: `/ttd/x/../apps-test` is `/ttd/apps-test`.
 fn remove_dot_segments(path: &str) -> Cow<'_, str> {
-    let segments: Vec<&str> = path.split('/').collect();
-    if !segments.iter().any(|s| *s == "." || *s == "..") {
+    let is_dot = |segment: &str| segment == "." || segment == "..";
+    // Checked before collecting anything: nearly every source has no dot segment, and this
+    // runs for every event stored.
+    if !path.split('/').any(is_dot) {
         return Cow::Borrowed(path);
     }
+    let segments: Vec<&str> = path.split('/').collect();
     let mut kept: Vec<&str> = Vec::new();
     let last = segments.len() - 1;
     for (i, segment) in segments.iter().enumerate().skip(1) {
@@ -157,7 +160,8 @@ impl ReadAccess {
             &tail.path
         };
         // `PathAndQuery.Split("/")`: the query's slashes count too.
-        let slashes = path.matches('/').count() + tail.query.map_or(0, |q| q.matches('/').count());
+        let path_slashes = count_slashes(path);
+        let slashes = path_slashes + tail.query.map_or(0, count_slashes);
         if slashes != 5 {
             return ReadAccess::Nobody;
         }
@@ -168,7 +172,7 @@ impl ReadAccess {
         // Five slashes in all and the path starts with one: the org is the path's first part,
         // unless the path has a single slash and the rest are in the query.
         let org = match path.split('/').nth(1) {
-            Some(org) if path.matches('/').count() > 1 => org.to_owned(),
+            Some(org) if path_slashes > 1 => org.to_owned(),
             _ => {
                 let path_and_query = format!("{path}?{}", tail.query.unwrap_or_default());
                 path_and_query
@@ -180,6 +184,11 @@ impl ReadAccess {
         };
         ReadAccess::Org(org)
     }
+}
+
+/// How many `/` `text` holds (bytewise: quicker than a `char` pattern, and the same count).
+fn count_slashes(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'/').count()
 }
 
 #[cfg(test)]

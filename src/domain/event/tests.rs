@@ -96,3 +96,26 @@ fn rejects_a_bad_time_spec_version_type_or_name() {
         EventError::NotAnObject
     );
 }
+
+#[test]
+fn values_escaped_in_the_json_read_back_as_published() {
+    let mut value = app_event();
+    value["id"] = json!("id+1 <ø>");
+    value["subject"] = json!("/party/1\"2");
+    value["type"] = json!("app.instance.created");
+    value["resource"] = json!("urn:altinn:resource:æ&b");
+    let event = Event::from_json(value).unwrap();
+    assert_eq!(event.id(), "id+1 <ø>");
+    assert_eq!(event.subject(), Some("/party/1\"2"));
+    assert_eq!(event.resource(), Some("urn:altinn:resource:æ&b"));
+    assert_eq!(event.alternative_subject(), Some("/person/16035001577"));
+    assert_eq!(event.event_type(), "app.instance.created");
+    assert!(
+        event
+            .json()
+            .contains(r#""id":"id\u002B1 \u003C\u00F8\u003E""#)
+    );
+    assert!(event.json().ends_with('}'));
+    let reparsed = Event::from_json(serde_json::from_str(event.json()).unwrap()).unwrap();
+    assert_eq!(reparsed.json(), event.json());
+}

@@ -9,7 +9,9 @@
 //! `https://ttd.apps.altinn.no/ttd/apps-test`. An `ILIKE` pattern with a literal prefix that
 //! long names one root; a shorter prefix names the roots that start with it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 use std::ops::Bound;
 
 use super::postings::Postings;
@@ -103,7 +105,7 @@ pub(super) struct Candidates<'s> {
 
 impl Indexes {
     /// Files `event`, stored as `sequence_number`.
-    pub(super) fn add(&mut self, event: &Event, sequence_number: u64) {
+    pub(super) fn add(&mut self, event: &Event, sequence_number: u32) {
         let time = event.time();
         let push = |postings: &mut Postings| postings.push(sequence_number, time);
         if let Some(resource) = event.resource() {
@@ -121,8 +123,20 @@ impl Indexes {
         if let Some(subject) = event.subject() {
             with_entry(&mut self.by_subject, subject, |index| {
                 push(&mut index.all);
-                let source = lower_case(event.source());
-                let root = source_root(&source);
+                let lowered;
+                let root = match source_root(event.source()) {
+                    // Nearly every root is lower-case ASCII already: no copy to look it up.
+                    root if root
+                        .bytes()
+                        .all(|b| b.is_ascii() && !b.is_ascii_uppercase()) =>
+                    {
+                        root
+                    }
+                    _ => {
+                        lowered = lower_case(event.source());
+                        source_root(&lowered)
+                    }
+                };
                 match index.by_source_root.get_mut(root) {
                     Some(postings) => push(postings),
                     None => {
@@ -133,6 +147,24 @@ impl Indexes {
                 }
                 with_entry(&mut index.by_type.0, event.event_type(), push);
             });
+        }
+    }
+
+    /// Gives back the room the lists' growth by doubling left unused: after a bulk load, up
+    /// to half of every list.
+    pub(super) fn shrink_to_fit(&mut self) {
+        for index in self.by_resource.values_mut() {
+            std::iter::once(&mut index.all)
+                .chain(index.by_subject.values_mut())
+                .chain(index.by_alternative_subject.values_mut())
+                .chain(index.by_type.0.values_mut())
+                .for_each(Postings::shrink_to_fit);
+        }
+        for index in self.by_subject.values_mut() {
+            std::iter::once(&mut index.all)
+                .chain(index.by_source_root.values_mut())
+                .chain(index.by_type.0.values_mut())
+                .for_each(Postings::shrink_to_fit);
         }
     }
 
@@ -249,8 +281,9 @@ impl SubjectIndex {
 
 /// `text` up to (not including) its fifth `/`, or all of it.
 pub(super) fn source_root(text: &str) -> &str {
-    match text.match_indices('/').nth(4) {
-        Some((at, _)) => &text[..at],
+    // Bytes, not `match_indices`: a `/` is one byte in UTF-8, and this runs for every event.
+    match text.bytes().enumerate().filter(|&(_, b)| b == b'/').nth(4) {
+        Some((at, _)) => text.get(..at).unwrap_or(text),
         None => text,
     }
 }
@@ -264,22 +297,19 @@ fn lower_case(text: &str) -> String {
     }
 }
 
-/// Changes the value under `key`, made on first use; the key is copied only then.
-fn with_entry<V: Default>(map: &mut HashMap<String, V>, key: &str, change: impl FnOnce(&mut V)) {
-    if !map.contains_key(key) {
-        map.insert(key.to_owned(), V::default());
-    }
-    if let Some(value) = map.get_mut(key) {
-        change(value);
-    }
-}
-
-/// Appends `sequence_number` to the list under `key`, copying the key only when it is new.
-pub(super) fn push_under(map: &mut HashMap<String, Vec<u64>>, key: &str, sequence_number: u64) {
+/// Changes the value under `key`, made on first use; the key is copied (and hashed twice)
+/// only then.
+pub(super) fn with_entry<V: Default>(
+    map: &mut HashMap<String, V>,
+    key: &str,
+    change: impl FnOnce(&mut V),
+) {
     match map.get_mut(key) {
-        Some(list) => list.push(sequence_number),
+        Some(value) => change(value),
         None => {
-            map.insert(key.to_owned(), vec![sequence_number]);
+            let mut value = V::default();
+            change(&mut value);
+            map.insert(key.to_owned(), value);
         }
     }
 }

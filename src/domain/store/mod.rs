@@ -6,15 +6,15 @@
 //! visibility lag are found by binary search. Plain data: the core keeps it behind a `std`
 //! lock that readers hold only to copy out a page.
 
-mod id_key;
+mod id_index;
 mod index;
 mod party;
 mod postings;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use foldhash::HashMap;
 
 pub(crate) use index::{Lane, Narrowing, TypeFilter};
 pub use party::Party;
@@ -22,8 +22,8 @@ pub(crate) use party::{PartyIdentifier, PartyRegister};
 pub(crate) use postings::TimeBounds;
 
 use crate::domain::event::Event;
-use id_key::IdKey;
-use index::{Indexes, push_under};
+use id_index::IdIndex;
+use index::{Indexes, with_entry};
 use postings::{Cursor, Merged};
 
 /// The most room a page is given up front; production's largest page is 1 000 events.
@@ -94,12 +94,17 @@ pub(crate) enum Visibility {
     PerEvent(DateTime<Utc>),
 }
 
+/// The most events a store holds: its indexes keep sequence numbers as `u32`. Far more than
+/// fits in memory (a stored event takes some 800 bytes); the core's event cap never allows
+/// more, and past it [`EventStore::append_all`] stores nothing.
+pub(crate) const STORE_CAPACITY: usize = u32::MAX as usize;
+
 /// The events, their indexes and the party register.
 #[derive(Debug, Default)]
 pub(crate) struct EventStore {
     events: Vec<StoredEvent>,
     /// The first sequence number of each id; production's `after` looks up this one.
-    first_by_id: HashMap<IdKey, u64>,
+    first_by_id: IdIndex,
     /// Later sequence numbers of ids stored more than once (with another source): rare, so
     /// kept apart to spare every other id a vector.
     later_by_id: HashMap<String, Vec<u64>>,
@@ -112,13 +117,32 @@ pub(crate) struct EventStore {
 impl EventStore {
     /// A store holding `parties`, then `events` registered before the start.
     pub(crate) fn with_startup(events: &[Arc<Event>], parties: &[Party]) -> EventStore {
+        let mut store = EventStore::starting(parties, events.len());
+        store.append_startup(events);
+        store.finish_startup();
+        store
+    }
+
+    /// A store holding `parties`, with room for `events` startup events: give them with
+    /// [`append_startup`](Self::append_startup) (in as many batches as they come), then call
+    /// [`finish_startup`](Self::finish_startup).
+    pub(crate) fn starting(parties: &[Party], events: usize) -> EventStore {
         let mut store = EventStore::default();
         store.add_parties(parties);
-        store.reserve(events.len());
-        for event in events {
-            store.append(Arc::clone(event), Registration::BeforeStart);
-        }
+        store.reserve(events);
         store
+    }
+
+    /// Appends `events`, registered before the start.
+    pub(crate) fn append_startup(&mut self, events: &[Arc<Event>]) {
+        for event in events {
+            self.append(Arc::clone(event), Registration::BeforeStart);
+        }
+    }
+
+    /// Gives back the room the indexes grew into while loading (up to half of each list).
+    pub(crate) fn finish_startup(&mut self) {
+        self.indexes.shrink_to_fit();
     }
 
     /// Appends `events` in order, registered `registered`. Returns each event's sequence
@@ -234,42 +258,48 @@ impl EventStore {
     /// checked event by event, for a clock that went back).
     fn window(
         &self,
-        list: &[u64],
+        list: &[u32],
         start_after: u64,
         cut: Option<u64>,
         visibility: Visibility,
     ) -> std::ops::Range<usize> {
-        let start = list.partition_point(|&seq| seq <= start_after);
+        let start = list.partition_point(|&seq| u64::from(seq) <= start_after);
         let end = match visibility {
             Visibility::SequenceCut(_) => match cut {
-                Some(cut) => list.partition_point(|&seq| seq <= cut),
+                Some(cut) => list.partition_point(|&seq| u64::from(seq) <= cut),
                 None => list.len(),
             },
-            Visibility::PerEvent(by) if self.registration_ordered => {
-                list.partition_point(|&seq| self.get(seq).is_some_and(|s| registered_by(s, by)))
-            }
+            Visibility::PerEvent(by) if self.registration_ordered => list.partition_point(|&seq| {
+                self.get(seq.into())
+                    .is_some_and(|stored| registered_by(stored, by))
+            }),
             Visibility::All | Visibility::PerEvent(_) => list.len(),
         };
         start..end.max(start)
     }
 
     fn append(&mut self, event: Arc<Event>, registered: Registration) -> Option<u64> {
-        let first = self.first_by_id.get(event.id()).copied();
-        let later = self
-            .later_by_id
-            .get(event.id())
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let already_stored = first
-            .into_iter()
-            .chain(later.iter().copied())
-            .filter_map(|seq| self.get(seq))
-            .any(|stored| stored.event.source() == event.source());
-        if already_stored {
-            return None;
+        let sequence_number = u32::try_from(self.events.len() + 1).ok()?;
+        // One lookup of the id, inserting where it is new (nearly always).
+        if let Err(first) = self.first_by_id.insert_new(event.id(), &self.events) {
+            let later = self
+                .later_by_id
+                .get(event.id())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let events = &self.events;
+            let already_stored = std::iter::once(first)
+                .chain(later.iter().copied())
+                .filter_map(|seq| get(events, seq))
+                .any(|stored| stored.event.source() == event.source());
+            if already_stored {
+                return None;
+            }
+            with_entry(&mut self.later_by_id, event.id(), |list| {
+                list.push(u64::from(sequence_number));
+            });
         }
 
-        let sequence_number = self.events.len() as u64 + 1;
         if let Some(last) = self.events.last() {
             if registered < last.registered {
                 self.registration_ordered = false;
@@ -279,34 +309,27 @@ impl EventStore {
         }
         self.parties
             .learn(event.subject(), event.alternative_subject());
-        if first.is_none() {
-            self.first_by_id
-                .insert(IdKey(Arc::clone(&event)), sequence_number);
-        } else {
-            push_under(&mut self.later_by_id, event.id(), sequence_number);
-        }
         self.indexes.add(&event, sequence_number);
         self.events.push(StoredEvent {
-            sequence_number,
+            sequence_number: u64::from(sequence_number),
             registered,
             event,
         });
-        Some(sequence_number)
+        Some(u64::from(sequence_number))
     }
 
     /// Makes room for `additional` events at once instead of growing step by step.
     fn reserve(&mut self, additional: usize) {
         self.events.reserve(additional);
-        self.first_by_id.reserve(additional);
+        self.first_by_id.reserve(additional, &self.events);
     }
 
     fn get(&self, sequence_number: u64) -> Option<&StoredEvent> {
-        let index = usize::try_from(sequence_number.checked_sub(1)?).ok()?;
-        self.events.get(index)
+        get(&self.events, sequence_number)
     }
 
     fn first_sequence_number(&self, id: &str) -> Option<u64> {
-        self.first_by_id.get(id).copied()
+        self.first_by_id.first(id, &self.events)
     }
 
     /// Production's cut: the greatest sequence number registered at or before `instant`;
@@ -324,6 +347,12 @@ impl EventStore {
                 .map(|stored| stored.sequence_number)
         }
     }
+}
+
+/// The event of `events` with `sequence_number`.
+fn get(events: &[StoredEvent], sequence_number: u64) -> Option<&StoredEvent> {
+    let index = usize::try_from(sequence_number.checked_sub(1)?).ok()?;
+    events.get(index)
 }
 
 /// Whether `stored` was registered at or before `instant` (startup events always were).

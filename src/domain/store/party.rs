@@ -4,7 +4,7 @@
 //! a `unit`. The fake learns the pairs from the events it stores (`subject` `/party/N` with
 //! `alternativesubject` `/person/X` or `/org/Y`) and from fixtures that list them explicitly.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// A national identity number or an organisation number, as a query names a party.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

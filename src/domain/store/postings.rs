@@ -68,7 +68,9 @@ impl Span {
 /// The ordered sequence numbers of a list, and the summary of their times.
 #[derive(Debug, Default)]
 pub(crate) struct Postings {
-    seqs: Vec<u64>,
+    /// `u32`: half the memory of `u64`, and the store holds fewer events than that (see
+    /// `STORE_CAPACITY`).
+    seqs: Vec<u32>,
     /// `levels[k]`: the spans of the complete blocks of `FAN_OUT^(k+1)` events.
     levels: [Vec<Span>; LEVELS],
     /// The span of the lowest level's block being filled.
@@ -77,7 +79,7 @@ pub(crate) struct Postings {
 
 impl Postings {
     /// Appends an event with a greater sequence number than any before.
-    pub(super) fn push(&mut self, sequence_number: u64, time: Option<DateTime<Utc>>) {
+    pub(super) fn push(&mut self, sequence_number: u32, time: Option<DateTime<Utc>>) {
         self.seqs.push(sequence_number);
         self.filling.add(time);
         let len = self.seqs.len();
@@ -103,8 +105,16 @@ impl Postings {
     }
 
     /// The sequence numbers, in order.
-    pub(super) fn seqs(&self) -> &[u64] {
+    pub(super) fn seqs(&self) -> &[u32] {
         &self.seqs
+    }
+
+    /// Gives back the room a list grown by doubling keeps unused (up to half of it).
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.seqs.shrink_to_fit();
+        for level in &mut self.levels {
+            level.shrink_to_fit();
+        }
     }
 
     /// How many events it lists.
@@ -161,7 +171,7 @@ impl<'s> Cursor<'s> {
     fn head(&mut self, bounds: &TimeBounds) -> Option<u64> {
         self.at = self.postings.skip(self.at, self.end, bounds);
         (self.at < self.end)
-            .then(|| self.postings.seqs.get(self.at).copied())
+            .then(|| self.postings.seqs.get(self.at).copied().map(u64::from))
             .flatten()
     }
 }
@@ -209,7 +219,7 @@ mod tests {
     fn list(count: u32) -> Postings {
         let mut postings = Postings::default();
         for i in 0..count {
-            postings.push(u64::from(i) + 1, (i % 7 != 3).then(|| at(i)));
+            postings.push(i + 1, (i % 7 != 3).then(|| at(i)));
         }
         postings
     }

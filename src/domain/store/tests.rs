@@ -77,6 +77,19 @@ fn numbers_events_from_one_and_ignores_repeated_id_and_source() {
 }
 
 #[test]
+fn every_id_is_found_after_the_id_index_grew_many_times() {
+    let mut store = EventStore::default();
+    let events: Vec<Event> = (0..5_000).map(|i| event(&format!("id-{i}"), 1)).collect();
+    store.append_all(arc(events), Registration::BeforeStart);
+    for i in 0..5_000 {
+        assert_eq!(store.first_sequence_number(&format!("id-{i}")), Some(i + 1));
+    }
+    assert_eq!(store.first_sequence_number("id-5000"), None);
+    let again = store.append_all(arc(vec![event("id-4999", 1)]), Registration::BeforeStart);
+    assert_eq!(again, vec![None]);
+}
+
+#[test]
 fn the_same_id_from_another_source_is_a_new_event() {
     let mut store = EventStore::default();
     let seqs = store.append_all(
