@@ -194,6 +194,12 @@ impl Iterator for Merged<'_> {
 
     fn next(&mut self) -> Option<u64> {
         let bounds = self.bounds;
+        // One list, the common case (a resource without a type filter): no merge to make.
+        if let [cursor] = self.cursors.as_mut_slice() {
+            let seq = cursor.head(&bounds)?;
+            cursor.at += 1;
+            return Some(seq);
+        }
         let (seq, cursor) = self
             .cursors
             .iter_mut()
