@@ -19,7 +19,7 @@ mod params;
 mod path;
 mod rules;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 
 pub(crate) use app_events::EventQuery;
 pub(crate) use authorization::PartyReader;
@@ -62,16 +62,17 @@ pub(crate) fn render_page(page: &[StoredEvent]) -> Bytes {
         .map(|stored| stored.event.json_bytes().len() + 2)
         .sum::<usize>()
         + 2;
-    let mut body = BytesMut::with_capacity(size);
-    body.put_u8(b'[');
+    // A Vec sized once: plain copies, where BytesMut checked its room before each one.
+    let mut body = Vec::with_capacity(size);
+    body.push(b'[');
     for (i, stored) in page.iter().enumerate() {
         if i > 0 {
-            body.put_slice(b", ");
+            body.extend_from_slice(b", ");
         }
-        body.put_slice(stored.event.json_bytes());
+        body.extend_from_slice(stored.event.json_bytes());
     }
-    body.put_u8(b']');
-    body.freeze()
+    body.push(b']');
+    Bytes::from(body)
 }
 
 #[cfg(test)]
