@@ -143,9 +143,9 @@ fn format_line(
             line.push_str(padded_level(level));
             line.push_str(reset);
             line.push(' ');
-            event.record(&mut TextFields {
+            event.record(&mut Fields {
                 line,
-                ansi,
+                shape,
                 first: true,
             });
         }
@@ -155,7 +155,11 @@ fn format_line(
             line.push_str("\",\"level\":\"");
             line.push_str(level.as_str());
             line.push_str("\",\"fields\":{");
-            event.record(&mut JsonFields { line, first: true });
+            event.record(&mut Fields {
+                line,
+                shape,
+                first: true,
+            });
             line.push_str("}}");
         }
     }
@@ -198,112 +202,94 @@ fn name(field: &Field) -> &str {
     name.strip_prefix("r#").unwrap_or(name)
 }
 
-/// `fmt`'s text fields: the message as it is, then `name=value` for each other field, text
-/// values quoted and escaped as Rust's `Debug` writes them.
-struct TextFields<'a> {
+/// An event's fields as `fmt` writes them. Text: the message as it is, then `name=value` for
+/// each other field, text values quoted and escaped as Rust's `Debug` writes them. JSON:
+/// `"name":value`, numbers and booleans as they are, everything else as a string.
+struct Fields<'a> {
     line: &'a mut String,
-    ansi: bool,
+    shape: Shape,
     first: bool,
 }
 
-impl TextFields<'_> {
+impl Fields<'_> {
     fn key(&mut self, field: &Field) {
-        if !std::mem::take(&mut self.first) {
-            self.line.push(' ');
+        let first = std::mem::take(&mut self.first);
+        match self.shape {
+            Shape::Text { ansi } => {
+                if !first {
+                    self.line.push(' ');
+                }
+                if field.name() == "message" {
+                } else if ansi {
+                    let _ = write!(self.line, "\x1b[3m{}\x1b[0m\x1b[2m=\x1b[0m", name(field));
+                } else {
+                    self.line.push_str(name(field));
+                    self.line.push('=');
+                }
+            }
+            Shape::Json => {
+                if !first {
+                    self.line.push(',');
+                }
+                json_string(self.line, name(field));
+                self.line.push(':');
+            }
         }
-        if field.name() == "message" {
-            return;
-        }
-        if self.ansi {
-            let _ = write!(self.line, "\x1b[3m{}\x1b[0m\x1b[2m=\x1b[0m", name(field));
-        } else {
-            self.line.push_str(name(field));
-            self.line.push('=');
-        }
+    }
+
+    /// A number or a boolean: written as it is in both shapes.
+    fn plain(&mut self, field: &Field, value: impl fmt::Display) {
+        self.key(field);
+        let _ = write!(self.line, "{value}");
     }
 }
 
-impl Visit for TextFields<'_> {
+impl Visit for Fields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         self.key(field);
-        if field.name() == "message" {
-            self.line.push_str(value);
-        } else if value
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
-        {
-            // What `Debug` would write, without its escaping machinery (a trace id, say).
-            self.line.push('"');
-            self.line.push_str(value);
-            self.line.push('"');
-        } else {
-            let _ = write!(self.line, "{value:?}");
+        match self.shape {
+            Shape::Json => json_string(self.line, value),
+            Shape::Text { .. } if field.name() == "message" => self.line.push_str(value),
+            Shape::Text { .. }
+                if value
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\') =>
+            {
+                // What `Debug` would write, without its escaping machinery (a trace id, say).
+                self.line.push('"');
+                self.line.push_str(value);
+                self.line.push('"');
+            }
+            Shape::Text { .. } => {
+                let _ = write!(self.line, "{value:?}");
+            }
         }
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.key(field);
-        let _ = write!(self.line, "{value}");
+        self.plain(field, value);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.key(field);
-        let _ = write!(self.line, "{value}");
+        self.plain(field, value);
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.key(field);
-        let _ = write!(self.line, "{value}");
+        self.plain(field, value);
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.key(field);
-        let _ = write!(self.line, "{value:?}");
-    }
-}
-
-/// `fmt`'s JSON fields: numbers and booleans as they are, everything else as a string.
-struct JsonFields<'a> {
-    line: &'a mut String,
-    first: bool,
-}
-
-impl JsonFields<'_> {
-    fn key(&mut self, field: &Field) {
-        if !std::mem::take(&mut self.first) {
-            self.line.push(',');
+        match self.shape {
+            Shape::Text { .. } => {
+                let _ = write!(self.line, "{value:?}");
+            }
+            Shape::Json => {
+                self.line.push('"');
+                let _ = write!(JsonEscaped(self.line), "{value:?}");
+                self.line.push('"');
+            }
         }
-        json_string(self.line, name(field));
-        self.line.push(':');
-    }
-}
-
-impl Visit for JsonFields<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.key(field);
-        json_string(self.line, value);
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.key(field);
-        let _ = write!(self.line, "{value}");
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.key(field);
-        let _ = write!(self.line, "{value}");
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.key(field);
-        let _ = write!(self.line, "{value}");
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.key(field);
-        self.line.push('"');
-        let _ = write!(JsonEscaped(self.line), "{value:?}");
-        self.line.push('"');
     }
 }
 
