@@ -278,6 +278,14 @@ impl Visit for Fields<'_> {
         self.plain(field, value);
     }
 
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        // A number in JSON when it is one (not NaN or infinite), as `fmt` writes it.
+        match self.shape {
+            Shape::Json if !value.is_finite() => self.record_debug(field, &value),
+            _ => self.plain(field, value),
+        }
+    }
+
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.key(field);
         match self.shape {
@@ -314,6 +322,8 @@ impl fmt::Write for JsonEscaped<'_> {
                 '\n' => line.push_str("\\n"),
                 '\r' => line.push_str("\\r"),
                 '\t' => line.push_str("\\t"),
+                '\u{8}' => line.push_str("\\b"),
+                '\u{c}' => line.push_str("\\f"),
                 c if u32::from(c) < 0x20 => {
                     let _ = write!(line, "\\u{:04x}", u32::from(c));
                 }

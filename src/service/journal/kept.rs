@@ -68,7 +68,8 @@ impl Kept {
             text.extend_from_slice(kept);
             text.extend_from_slice(mark.as_bytes());
         }
-        let bytes = ENTRY_OVERHEAD + text.len();
+        // The method too: hyper takes method names of any length, each in its own allocation.
+        let bytes = ENTRY_OVERHEAD + request.method.as_str().len() + text.len();
         let kept = Kept {
             received_at: request.received_at,
             method: request.method,
@@ -88,7 +89,9 @@ impl Kept {
         // The URI is the path and the query as sent: a path never holds a `?`.
         let (uri, rest) = self.text.split_at(self.uri_len.min(self.text.len()));
         let (next, mut rest) = rest.split_at(self.next_len.unwrap_or(0).min(rest.len()));
-        let uri = latin1(uri);
+        // The URI as sent is text (hyper takes UTF-8 in a request target); header values are
+        // bytes shown as Latin-1.
+        let uri = String::from_utf8(uri.to_vec()).unwrap_or_else(|_| latin1(uri));
         let (path, query) = match uri.split_once('?') {
             Some((path, query)) => (path.to_owned(), Some(query.to_owned())),
             None => (uri, None),

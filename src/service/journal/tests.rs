@@ -100,3 +100,26 @@ fn pages_run_newest_first_from_before() {
     assert_eq!(ids(journal.page(10, Some(2))), [1]);
     assert_eq!(ids(journal.page(10, Some(1))), Vec::<u64>::new());
 }
+
+#[test]
+fn a_path_and_query_in_utf8_are_kept_as_sent() {
+    let journal = Journal::new(10, DEFAULT_JOURNAL_MAX_BYTES);
+    let mut request = entry(Route::Query);
+    request.uri = Uri::try_from("/events/api/v1/app/ttd/bl\u{e5}b\u{e6}r?resource=\u{f8}").unwrap();
+    journal.record(request);
+    let entry = &journal.entries()[0];
+    assert_eq!(entry.path, "/events/api/v1/app/ttd/bl\u{e5}b\u{e6}r");
+    assert_eq!(entry.query.as_deref(), Some("resource=\u{f8}"));
+}
+
+#[test]
+fn a_long_method_counts_toward_the_byte_budget() {
+    let journal = Journal::new(10_000, 64 * 1024);
+    let method = Method::from_bytes(&vec![b'A'; 100_000]).unwrap();
+    for _ in 0..50 {
+        let mut request = entry(Route::Query);
+        request.method = method.clone();
+        journal.record(request);
+    }
+    assert!(journal.entries().is_empty(), "{}", journal.bytes());
+}
