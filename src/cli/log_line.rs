@@ -219,12 +219,14 @@ impl Fields<'_> {
                 if !first {
                     self.line.push(' ');
                 }
-                if field.name() == "message" {
-                } else if ansi {
-                    let _ = write!(self.line, "\x1b[3m{}\x1b[0m\x1b[2m=\x1b[0m", name(field));
-                } else {
-                    self.line.push_str(name(field));
-                    self.line.push('=');
+                // The message is written without its name.
+                if field.name() != "message" {
+                    if ansi {
+                        let _ = write!(self.line, "\x1b[3m{}\x1b[0m\x1b[2m=\x1b[0m", name(field));
+                    } else {
+                        self.line.push_str(name(field));
+                        self.line.push('=');
+                    }
                 }
             }
             Shape::Json => {

@@ -14,25 +14,21 @@ use hyper::header::{AUTHORIZATION, COOKIE};
 /// `AltinnStudioRuntime`. Borrowed from the request when it was sent once, as it nearly
 /// always is: a token is about 1 KiB, and this runs for every request.
 pub(super) fn token_from_headers(headers: &HeaderMap) -> Option<Cow<'_, str>> {
-    let bearer = |value: &str| -> Option<(usize, usize)> {
+    // Where the token sits in the joined value: after the prefix, trimmed.
+    let bearer = |value: &str| -> Option<std::ops::Range<usize>> {
         let prefix = value.get(..7)?;
         let token = value[7..].trim();
         let start = value.len() - value[7..].trim_start().len();
         (prefix.eq_ignore_ascii_case("bearer ") && !token.is_empty())
-            .then_some((start, start + token.len()))
+            .then_some(start..start + token.len())
     };
-    match joined(headers, AUTHORIZATION.as_str()) {
-        Some(Cow::Borrowed(value)) => {
-            if let Some((start, end)) = bearer(value) {
-                return Some(Cow::Borrowed(&value[start..end]));
-            }
-        }
-        Some(Cow::Owned(value)) => {
-            if let Some((start, end)) = bearer(&value) {
-                return Some(Cow::Owned(value[start..end].to_owned()));
-            }
-        }
-        None => {}
+    if let Some(value) = joined(headers, AUTHORIZATION.as_str())
+        && let Some(token) = bearer(&value)
+    {
+        return Some(match value {
+            Cow::Borrowed(value) => Cow::Borrowed(&value[token]),
+            Cow::Owned(value) => Cow::Owned(value[token].to_owned()),
+        });
     }
     [".ALTINNTOKEN", "AltinnStudioRuntime"]
         .into_iter()

@@ -46,14 +46,14 @@ pub(super) fn page_answer(
     if let Some(after) = next_after {
         let link = next_link(after);
         // Kestrel refuses a header value outside visible ASCII, and production answers 500.
-        if !is_valid_header_value(&link) {
-            return Err(Problem::Unhandled(
-                format!("the next link {link:?} cannot be a header value").into(),
-            ));
-        }
-        // The link's own buffer becomes the header value: no copy.
-        let value = HeaderValue::from_maybe_shared(bytes::Bytes::from(link))
-            .map_err(|_| Problem::Unhandled("the next link cannot be a header value".into()))?;
+        let value = is_valid_header_value(&link)
+            .then(|| HeaderValue::from_str(&link).ok())
+            .flatten()
+            .ok_or_else(|| {
+                Problem::Unhandled(
+                    format!("the next link {link:?} cannot be a header value").into(),
+                )
+            })?;
         response.headers_mut().insert(NEXT, value);
     }
     Ok((response, page.len()))
