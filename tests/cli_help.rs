@@ -21,6 +21,7 @@ const SERVE_FLAGS: &[&str] = &[
     "--max-body",
     "--journal-cap",
     "--journal-max-bytes",
+    "--page-cache",
     "--max-connections",
     "--keep-alive-timeout",
     "--header-timeout",

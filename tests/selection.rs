@@ -232,3 +232,89 @@ async fn startup_fixtures_are_visible_at_once_under_a_lag() {
     let server = start_with(with_rules().visibility_lag(LAG)).await;
     assert_eq!(ids(&server, "from=2000-01-01Z").await, ALL_TTD);
 }
+
+// A repeated query may be answered from the page kept for it (`--page-cache`); these hold
+// the rules above for the second asking too.
+
+#[tokio::test]
+async fn a_repeated_query_sees_what_was_published_cleared_or_reset_since() {
+    let server = start().await;
+    let first = server.get(&format!("{APPS_TEST}?after=e06")).await;
+    let again = server.get(&format!("{APPS_TEST}?after=e06")).await;
+    assert_eq!(
+        (&again.body, again.header("next")),
+        (&first.body, first.header("next"))
+    );
+    server.server.publish([event("new")]).unwrap();
+    assert_eq!(ids(&server, "after=e06").await, ["e07", "shared-id", "new"]);
+    server.server.clear_events();
+    assert!(ids(&server, "after=e06").await.is_empty());
+    server.server.reset();
+    assert_eq!(ids(&server, "after=e06").await, ["e07", "shared-id"]);
+}
+
+#[tokio::test]
+async fn a_repeated_query_follows_the_visibility_cut_both_ways_with_the_clock() {
+    let server = start_with(with_rules().visibility_lag(LAG)).await;
+    server.server.publish([event("fresh")]).unwrap();
+    assert_eq!(ids(&server, "after=e07").await, ["shared-id"]);
+    server.server.advance_clock(LAG);
+    assert_eq!(ids(&server, "after=e07").await, ["shared-id", "fresh"]);
+    let back = chrono::Utc::now() - chrono::TimeDelta::hours(1);
+    server.server.set_clock(back);
+    assert_eq!(ids(&server, "after=e07").await, ["shared-id"]);
+}
+
+#[tokio::test]
+async fn a_repeated_query_is_answered_for_its_own_caller_host_and_person_header() {
+    let server = start().await;
+    let url = format!("{APPS_TEST}?from=2000-01-01Z&size=3");
+    let ttd = server.token("org=ttd").await;
+    let other = server.token("org=skd").await;
+    for _ in 0..2 {
+        let page = server.get_with(&url, |r| r.bearer_auth(&ttd)).await;
+        assert_eq!(page.event_ids(), ["e01", "e02", "e03"]);
+        let foreign = server.get_with(&url, |r| r.bearer_auth(&other)).await;
+        assert!(foreign.event_ids().is_empty(), "{}", foreign.body);
+        let elsewhere = server
+            .get_with(&url, |r| {
+                r.bearer_auth(&ttd).header("host", "mock.test:1234")
+            })
+            .await;
+        let next = elsewhere.header("next").unwrap();
+        assert!(next.starts_with("http://mock.test:1234/events/"), "{next}");
+        let by_person = server
+            .get_with(&url, |r| {
+                r.bearer_auth(&ttd).header("person", "01038712345")
+            })
+            .await;
+        assert_eq!(by_person.event_ids(), ["e01", "e02", "e04"]);
+    }
+}
+
+#[tokio::test]
+async fn a_fault_changes_a_page_that_was_answered_before_and_only_that_answer() {
+    let server = start().await;
+    let url = format!("{APPS_TEST}?from=2000-01-01Z&size=2");
+    assert_eq!(server.get(&url).await.event_ids(), ["e01", "e02"]);
+    let token = server.token("org=ttd").await;
+    let faulted = server
+        .get_with(&url, |r| {
+            r.bearer_auth(&token)
+                .header("x-mock-fault", "what=empty_page")
+        })
+        .await;
+    assert_eq!(
+        (faulted.body.as_str(), faulted.header("next")),
+        ("[]", None)
+    );
+    assert_eq!(server.get(&url).await.event_ids(), ["e01", "e02"]);
+}
+
+#[tokio::test]
+async fn with_no_pages_kept_every_query_is_run_again() {
+    let server = start_with(with_rules().page_cache(0)).await;
+    assert_eq!(ids(&server, "after=e07").await, ["shared-id"]);
+    server.server.publish([event("new")]).unwrap();
+    assert_eq!(ids(&server, "after=e07").await, ["shared-id", "new"]);
+}

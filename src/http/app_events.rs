@@ -7,7 +7,7 @@ use hyper::http::request::Parts;
 use super::App;
 use super::credentials::token_from_headers;
 use super::media_type::content_type_is_json;
-use super::page::page_answer;
+use super::page::{kept_page_answer, page_answer, rendered_page};
 use super::problem::{HttpResponse, Problem};
 use crate::domain::auth::Caller;
 use crate::domain::faults::PageFault;
@@ -16,6 +16,10 @@ use crate::domain::store::StoredEvent;
 
 /// Answers one query for the events of app `org`/`app`; also says how many events the page
 /// holds. `page_fault` is a fault rule's `drop_next`, `stale_next` or `empty_page`.
+///
+/// A request asked before with the same key (see [`page_key`]) is answered with the page
+/// kept then, as long as the core says the store and the visibility cut are unchanged: the
+/// checks it passed then are pure functions of what the key holds, so it passes them again.
 pub(super) fn query(
     app: &App,
     parts: &Parts,
@@ -23,6 +27,22 @@ pub(super) fn query(
     page_fault: Option<PageFault>,
 ) -> Result<(HttpResponse, usize), Problem> {
     let caller = authenticate(app, &parts.headers)?;
+    let base = app.base_url(&parts.headers);
+    // An answer under a fault is its own; one without an org cannot be a page (below).
+    let key = match (&caller, page_fault) {
+        (Caller::Token(principal), None) if app.service.keeps_pages() => principal
+            .org
+            .as_deref()
+            .map(|caller_org| page_key(parts, caller_org, &base)),
+        (Caller::Anonymous, None) if app.service.keeps_pages() => Some(page_key(parts, org, &base)),
+        _ => None,
+    };
+    if let Some(key) = &key
+        && content_type_is_json(&parts.headers)
+        && let Some(kept) = app.service.kept_app_page(key)
+    {
+        return Ok((kept_page_answer(&kept)?, kept.events));
+    }
     let (params, bound) = bind_request(parts)?;
     // C: the action's first statement.
     let caller_org = match &caller {
@@ -30,8 +50,45 @@ pub(super) fn query(
         Caller::Anonymous => org,
     };
     // Rules 1–9, selection, the visibility lag and the authorization filter.
-    let page = app.service.app_events((org, name), &bound, caller_org)?;
-    answer(app, parts, (&params, &bound), &page, page_fault)
+    let (page, stamp) = app.service.app_events((org, name), &bound, caller_org)?;
+    let path = request_path(parts.uri.path());
+    let rendered = rendered_page(&page, bound.after.as_deref(), page_fault, |after| {
+        link_with(&base, &path, after, &params)
+    })?;
+    let response = kept_page_answer(&rendered)?;
+    let events = rendered.events;
+    if let Some(key) = key {
+        app.service.keep_app_page(&key, stamp, rendered);
+    }
+    Ok((response, events))
+}
+
+/// All of a request the app owners' page depends on besides the store: the path and query
+/// string as sent, the `person` headers, the caller's org and the base of the `next` link.
+/// Each part is preceded by its length, so that no two requests share a key.
+fn page_key(parts: &Parts, caller_org: &str, base: &str) -> Vec<u8> {
+    let person = parts.headers.get_all("person");
+    let parts_of_key = [
+        parts.uri.path().as_bytes(),
+        parts.uri.query().unwrap_or_default().as_bytes(),
+        caller_org.as_bytes(),
+        base.as_bytes(),
+    ];
+    let size = parts_of_key
+        .iter()
+        .map(|part| part.len() + 4)
+        .sum::<usize>()
+        + person.iter().map(|value| value.len() + 4).sum::<usize>();
+    let mut key = Vec::with_capacity(size);
+    for part in parts_of_key
+        .into_iter()
+        .chain(person.iter().map(|value| value.as_bytes()))
+    {
+        // A part longer than 4 GiB cannot come in a request head.
+        key.extend_from_slice(&(part.len() as u32).to_le_bytes());
+        key.extend_from_slice(part);
+    }
+    key
 }
 
 /// A: authentication runs before anything else.

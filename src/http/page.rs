@@ -2,6 +2,7 @@
 //! production's `next` header on a non-empty page — as a page fault (`drop_next`,
 //! `stale_next`, `empty_page`) changes it.
 
+use bytes::Bytes;
 use hyper::StatusCode;
 use hyper::header::{HeaderName, HeaderValue};
 
@@ -9,6 +10,7 @@ use super::problem::{HttpResponse, Problem, with_body};
 use crate::domain::faults::PageFault;
 use crate::domain::query::{is_valid_header_value, render_page};
 use crate::domain::store::StoredEvent;
+use crate::service::KeptPage;
 
 /// Production's `next` header (a constant: naming a header that is not a standard one by a
 /// string costs an allocation on every response).
@@ -27,11 +29,25 @@ pub(super) fn page_answer(
     page_fault: Option<PageFault>,
     next_link: impl FnOnce(Option<&str>) -> String,
 ) -> Result<(HttpResponse, usize), Problem> {
+    let rendered = rendered_page(page, request_after, page_fault, next_link)?;
+    Ok((kept_page_answer(&rendered)?, rendered.events))
+}
+
+/// What [`page_answer`] sends for `page`: the body, the `next` link, the number of events.
+pub(super) fn rendered_page(
+    page: &[StoredEvent],
+    request_after: Option<&str>,
+    page_fault: Option<PageFault>,
+    next_link: impl FnOnce(Option<&str>) -> String,
+) -> Result<KeptPage, Problem> {
     // What production answers when its authorization filter removes every event of a page.
     if page_fault == Some(PageFault::EmptyPage) {
-        return Ok((with_body(StatusCode::OK, CLOUDEVENTS_JSON, &b"[]"[..]), 0));
+        return Ok(KeptPage {
+            body: Bytes::from_static(b"[]"),
+            next: None,
+            events: 0,
+        });
     }
-    let mut response = with_body(StatusCode::OK, CLOUDEVENTS_JSON, render_page(page));
     let next_after = match page_fault {
         _ if page.is_empty() => None,
         Some(PageFault::DropNext) => None,
@@ -43,18 +59,35 @@ pub(super) fn page_answer(
         }),
         _ => page.last().map(|last| Some(last.event.id())),
     };
-    if let Some(after) = next_after {
-        let link = next_link(after);
-        // Kestrel refuses a header value outside visible ASCII, and production answers 500.
-        let value = is_valid_header_value(&link)
-            .then(|| HeaderValue::from_str(&link).ok())
-            .flatten()
-            .ok_or_else(|| {
-                Problem::Unhandled(
-                    format!("the next link {link:?} cannot be a header value").into(),
-                )
-            })?;
+    let next = match next_after {
+        None => None,
+        Some(after) => {
+            let link = next_link(after);
+            // Kestrel refuses a header value outside visible ASCII, and production answers 500.
+            if !is_valid_header_value(&link) {
+                return Err(unsendable(&link));
+            }
+            Some(Bytes::from(link))
+        }
+    };
+    Ok(KeptPage {
+        body: render_page(page),
+        next,
+        events: page.len(),
+    })
+}
+
+/// The response for a rendered page; its body is shared, not copied.
+pub(super) fn kept_page_answer(page: &KeptPage) -> Result<HttpResponse, Problem> {
+    let mut response = with_body(StatusCode::OK, CLOUDEVENTS_JSON, page.body.clone());
+    if let Some(link) = &page.next {
+        let value = HeaderValue::from_maybe_shared(link.clone())
+            .map_err(|_| unsendable(&String::from_utf8_lossy(link)))?;
         response.headers_mut().insert(NEXT, value);
     }
-    Ok((response, page.len()))
+    Ok(response)
+}
+
+fn unsendable(link: &str) -> Problem {
+    Problem::Unhandled(format!("the next link {link:?} cannot be a header value").into())
 }

@@ -20,11 +20,13 @@ mod fixture_files;
 mod journal;
 mod live;
 mod memory;
+mod page_cache;
 mod push;
 mod queries;
 mod settings;
 mod startup_store;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -35,6 +37,8 @@ pub(crate) use faults::FaultId;
 pub use journal::JournalEntry;
 pub(crate) use journal::{DEFAULT_JOURNAL_CAP, RecordedRequest};
 pub use live::{LiveError, LiveStatus};
+pub(crate) use page_cache::DEFAULT_PAGE_CACHE_ENTRIES;
+pub(crate) use page_cache::{KeptPage, Stamp};
 pub(crate) use push::{Access, Settle};
 pub use push::{
     Delivery, DeliveryState, Subscription, SubscriptionRejected, SubscriptionValidation,
@@ -56,6 +60,11 @@ use live::LiveFeed;
 #[derive(Debug)]
 pub(crate) struct MockService {
     store: RwLock<EventStore>,
+    /// Advances with every write lock on the store, so that a kept page can tell whether the
+    /// store is still the one it was selected from.
+    generation: AtomicU64,
+    /// Pages of the app owners' query as answered, while they stay what it would answer.
+    page_cache: page_cache::PageCache,
     /// What the server started with, which a reset restores.
     startup: Startup,
     clock: Clock,
@@ -93,8 +102,13 @@ impl MockService {
         self.store.read().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The store to change; whatever is done with it, pages kept before are not answered again.
     fn write_store(&self) -> RwLockWriteGuard<'_, EventStore> {
-        self.store.write().unwrap_or_else(PoisonError::into_inner)
+        let store = self.store.write().unwrap_or_else(PoisonError::into_inner);
+        // Under the write lock: a reader holding the read lock sees the generation of the
+        // store it reads.
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        store
     }
 
     // ---- events ----
@@ -175,6 +189,7 @@ impl MockService {
     /// instance it had open exists any more.
     pub(crate) fn clear_events(&self) {
         self.live.restart_fresh_with(|| self.write_store().clear());
+        self.page_cache.clear();
         memory::release_freed();
     }
 
@@ -187,6 +202,7 @@ impl MockService {
             *self.write_store() =
                 EventStore::with_startup(&self.startup.events, &self.startup.parties);
         });
+        self.page_cache.clear();
         self.journal.clear();
         self.clock.reset();
         self.faults.reset();
@@ -205,13 +221,46 @@ impl MockService {
         (org, app): (&str, &str),
         bound: &BoundQuery,
         caller_org: &str,
-    ) -> Result<Vec<StoredEvent>, QueryError> {
+    ) -> Result<(Vec<StoredEvent>, Stamp), QueryError> {
         let registered_by = self.registered_by();
         let store = self.read_store();
         let query = EventQuery::plan(org, app, bound, &store)?;
-        query.run(&store, registered_by, |stored| {
+        let page = query.run(&store, registered_by, |stored| {
             matches!(stored.event.read_access(), ReadAccess::Org(org) if org == caller_org)
-        })
+        })?;
+        Ok((page, self.stamp(&store, registered_by)))
+    }
+
+    /// The page kept for the face's `key` (see [`keep_app_page`](Self::keep_app_page)) if the
+    /// store and the visibility cut are still those it was selected under.
+    pub(crate) fn kept_app_page(&self, key: &[u8]) -> Option<KeptPage> {
+        if self.page_cache.is_off() {
+            return None;
+        }
+        let stamp = self.stamp(&self.read_store(), self.registered_by());
+        self.page_cache.get(key, stamp)
+    }
+
+    /// Keeps the page answered for `key` — everything of the request the answer depends on
+    /// besides the store — as selected under `stamp` (from [`app_events`](Self::app_events)).
+    pub(crate) fn keep_app_page(&self, key: &[u8], stamp: Stamp, page: KeptPage) {
+        self.page_cache.keep(key, stamp, page);
+    }
+
+    /// Whether pages are kept at all (`--page-cache 0` keeps none).
+    pub(crate) fn keeps_pages(&self) -> bool {
+        !self.page_cache.is_off()
+    }
+
+    /// What a selection from `store` at `registered_by` depends on besides the request.
+    fn stamp(&self, store: &EventStore, registered_by: Option<DateTime<Utc>>) -> Stamp {
+        Stamp {
+            generation: self.generation.load(Ordering::Relaxed),
+            cut: match registered_by {
+                None => page_cache::Cut::None,
+                Some(by) => page_cache::Cut::Sequence(store.visibility_cut(by)),
+            },
+        }
     }
 
     // ---- tokens ----

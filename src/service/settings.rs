@@ -16,7 +16,7 @@ use super::journal::Journal;
 use super::live::LiveFeed;
 use super::push::{Push, PushSettings};
 use super::startup_store::generate_and_store;
-use super::{DEFAULT_JOURNAL_CAP, MockService, Startup};
+use super::{DEFAULT_JOURNAL_CAP, DEFAULT_PAGE_CACHE_ENTRIES, MockService, Startup};
 use crate::domain::auth::{Access, AuthMode};
 use crate::domain::event::Event;
 use crate::domain::faults::{DEFAULT_MAX_FAULT_DURATION, FaultRule, FaultSet};
@@ -65,6 +65,8 @@ pub(crate) struct Settings {
     pub(crate) journal_max_bytes: usize,
     /// The most events the store may hold (a namespace's cap; `None`: no cap).
     pub(crate) max_events: Option<usize>,
+    /// How many answered pages of the app owners' query are kept (0: none).
+    pub(crate) page_cache_entries: usize,
 }
 
 impl Default for Settings {
@@ -88,6 +90,7 @@ impl Default for Settings {
             max_fault_duration: DEFAULT_MAX_FAULT_DURATION,
             journal_max_bytes: DEFAULT_JOURNAL_MAX_BYTES,
             max_events: None,
+            page_cache_entries: DEFAULT_PAGE_CACHE_ENTRIES,
         }
     }
 }
@@ -109,6 +112,7 @@ pub(crate) struct Loaded {
     access: Access,
     max_fault_duration: Duration,
     max_events: Option<usize>,
+    page_cache_entries: usize,
 }
 
 impl Settings {
@@ -139,6 +143,7 @@ impl Settings {
             max_fault_duration: self.max_fault_duration,
             journal_max_bytes: self.journal_max_bytes,
             max_events: self.max_events,
+            page_cache_entries: self.page_cache_entries,
         }
     }
 
@@ -220,6 +225,7 @@ impl Settings {
             access: self.access,
             max_fault_duration: self.max_fault_duration,
             max_events: self.max_events,
+            page_cache_entries: self.page_cache_entries,
         })
     }
 }
@@ -235,6 +241,8 @@ impl Loaded {
     pub(crate) fn start(self) -> Arc<MockService> {
         let service = Arc::new_cyclic(|this| MockService {
             store: std::sync::RwLock::new(self.store),
+            generation: std::sync::atomic::AtomicU64::new(0),
+            page_cache: super::page_cache::PageCache::new(self.page_cache_entries),
             startup: self.startup,
             clock: Clock::system(),
             visibility_lag: self.visibility_lag,

@@ -40,6 +40,7 @@ impl ServeArgs {
             .journal_cap(self.journal_cap)
             .resource_access(self.resource_access.parse().unwrap_or_default())
             .journal_max_bytes(self.journal_max_bytes)
+            .page_cache(self.page_cache)
             .keep_alive_timeout(self.keep_alive_timeout)
             .header_timeout(self.header_timeout)
             .min_data_rate(MinDataRate {

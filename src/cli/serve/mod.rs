@@ -22,7 +22,7 @@ use crate::domain::faults::FaultRule;
 use crate::domain::units::{Rate, parse_byte_size, parse_duration};
 use crate::http::{DEFAULT_MIN_DATA_RATE, raise_descriptor_limit};
 use crate::mock_server::MockServerBuilder;
-use crate::service::DEFAULT_JOURNAL_CAP;
+use crate::service::{DEFAULT_JOURNAL_CAP, DEFAULT_PAGE_CACHE_ENTRIES};
 use builder::FlagNames;
 use logging::{LogFormat, LogLevel};
 
@@ -131,6 +131,12 @@ pub(super) struct ServeArgs {
     /// 4 KiB are journaled truncated and marked.
     #[arg(long, env = "ALTINN_EVENTS_MOCK_JOURNAL_MAX_BYTES", default_value = "64MiB", value_parser = parse_byte_size)]
     journal_max_bytes: usize,
+
+    /// Answered pages of the app owners' query kept to answer the same request again while
+    /// no event is stored or removed and the visibility cut stays where it was (0: none kept;
+    /// every request runs the query).
+    #[arg(long, env = "ALTINN_EVENTS_MOCK_PAGE_CACHE", value_name = "PAGES", default_value_t = DEFAULT_PAGE_CACHE_ENTRIES)]
+    page_cache: usize,
 
     /// Connections served at once; past it a newcomer takes the place of a connection whose
     /// client has sent nothing of its request head or body for a second, or else gets a 503

@@ -334,7 +334,7 @@ impl EventStore {
 
     /// Production's cut: the greatest sequence number registered at or before `instant`;
     /// `None` (no cut at all) when no event is that old — a quirk reproduced on purpose.
-    fn visibility_cut(&self, instant: DateTime<Utc>) -> Option<u64> {
+    pub(crate) fn visibility_cut(&self, instant: DateTime<Utc>) -> Option<u64> {
         let old_enough = |stored: &StoredEvent| registered_by(stored, instant);
         if self.registration_ordered {
             let count = self.events.partition_point(old_enough);

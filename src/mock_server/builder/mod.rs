@@ -177,6 +177,15 @@ impl MockServerBuilder {
         self
     }
 
+    /// How many answered pages of the app owners' query are kept (default 64) to answer the
+    /// same request again without running it, for as long as no event is stored or removed
+    /// and the visibility cut stays where it was — so a kept page is always what the query
+    /// would answer. 0 keeps none.
+    pub fn page_cache(mut self, pages: usize) -> Self {
+        self.settings.page_cache_entries = pages;
+        self
+    }
+
     /// The longest delay or slow body a fault rule may ask for (default 10 minutes); a rule
     /// past it is refused wherever it comes from.
     pub fn max_fault_duration(mut self, cap: Duration) -> Self {
