@@ -2,6 +2,7 @@
 //! Its authentication, binding and `next` link serve the party's query too (same controller).
 
 use hyper::HeaderMap;
+use hyper::header::{HOST, HeaderValue};
 use hyper::http::request::Parts;
 
 use super::App;
@@ -27,14 +28,13 @@ pub(super) fn query(
     page_fault: Option<PageFault>,
 ) -> Result<(HttpResponse, usize), Problem> {
     let caller = authenticate(app, &parts.headers)?;
-    let base = app.base_url(&parts.headers);
     // An answer under a fault is its own; one without an org cannot be a page (below).
     let key = match (&caller, page_fault) {
         (Caller::Token(principal), None) if app.service.keeps_pages() => principal
             .org
             .as_deref()
-            .map(|caller_org| page_key(parts, caller_org, &base)),
-        (Caller::Anonymous, None) if app.service.keeps_pages() => Some(page_key(parts, org, &base)),
+            .map(|caller_org| page_key(parts, caller_org)),
+        (Caller::Anonymous, None) if app.service.keeps_pages() => Some(page_key(parts, org)),
         _ => None,
     };
     if let Some(key) = &key
@@ -51,6 +51,7 @@ pub(super) fn query(
     };
     // Rules 1–9, selection, the visibility lag and the authorization filter.
     let (page, stamp) = app.service.app_events((org, name), &bound, caller_org)?;
+    let base = app.base_url(&parts.headers);
     let path = request_path(parts.uri.path());
     let rendered = rendered_page(&page, bound.after.as_deref(), page_fault, |after| {
         link_with(&base, &path, after, &params)
@@ -64,15 +65,17 @@ pub(super) fn query(
 }
 
 /// All of a request the app owners' page depends on besides the store: the path and query
-/// string as sent, the `person` headers, the caller's org and the base of the `next` link.
-/// Each part is preceded by its length, so that no two requests share a key.
-fn page_key(parts: &Parts, caller_org: &str, base: &str) -> Vec<u8> {
+/// string as sent, the `person` headers, the caller's org and the `Host` header (the base of
+/// the `next` link: the namespace's and `--base-url` are the same for every request this
+/// core answers). Each part is preceded by its length, so that no two requests share a key.
+fn page_key(parts: &Parts, caller_org: &str) -> Vec<u8> {
+    let host = parts.headers.get(HOST).map(HeaderValue::as_bytes);
     let person = parts.headers.get_all("person");
     let parts_of_key = [
         parts.uri.path().as_bytes(),
         parts.uri.query().unwrap_or_default().as_bytes(),
         caller_org.as_bytes(),
-        base.as_bytes(),
+        host.unwrap_or_default(),
     ];
     let size = parts_of_key
         .iter()
