@@ -1,5 +1,7 @@
 //! The physical limit of this stack on this machine, for `scripts/bench-compare.sh`: a bare
-//! hyper 1 server (tokio's multi-threaded runtime, HTTP/1.1, as altinn-events-mock serves)
+//! hyper 1 server (tokio's multi-threaded runtime with as many workers as altinn-events-mock
+//! takes — `ALTINN_EVENTS_MOCK_WORKERS`, or one less than the CPUs — HTTP/1.1, as
+//! altinn-events-mock serves)
 //! answering every request with the same status, headers and body — bytes fetched from
 //! altinn-events-mock for one URL, so that both send exactly the same response.
 //!
@@ -50,9 +52,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         body: Bytes::from(std::fs::read(&body_file)?),
     });
     tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers())
         .enable_all()
         .build()?
         .block_on(serve(canned))
+}
+
+/// The worker threads altinn-events-mock would take on this machine.
+fn workers() -> usize {
+    std::env::var("ALTINN_EVENTS_MOCK_WORKERS")
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map_or(1, |cpus| cpus.get() - 1)
+                .max(1)
+        })
 }
 
 async fn serve(canned: Arc<Canned>) -> Result<(), Box<dyn std::error::Error>> {

@@ -16,6 +16,12 @@
 # Needs wrk (installed from Debian's packages when missing, as root), curl and python3.
 # Takes minutes; never part of CI. The machine's load average is printed with the figures.
 #
+# The servers take their defaults, bare hyper as many worker threads as ours
+# (ALTINN_EVENTS_MOCK_WORKERS, or one less than the CPUs). The environment reaches ours, so
+# ALTINN_EVENTS_MOCK_PAGE_CACHE=0 measures every request running its query, and
+# ALTINN_EVENTS_MOCK_WORKERS=N another worker count for both. With --generate, ours keeps no
+# pages (--page-cache 0): that mode measures what each query shape costs.
+#
 # Usage: scripts/bench-compare.sh [--rounds N] [--seconds S] [--connections C] [--generate N]
 #        (defaults: 3 rounds, 10 s per run, 32 connections; --generate: 5 s per run)
 set -euo pipefail

@@ -199,6 +199,8 @@ async fn bad_flags_and_missing_files_exit_with_code_2() {
             "fixtures/test/nothing-here.json",
         ][..],
         &["--port", "0", "--auth", "maybe"],
+        &["--port", "0", "--workers", "0"],
+        &["--port", "0", "--page-cache", "many"],
         &["--port", "0", "--visibility-lag", "soon"],
         &["--port", "0", "--base-url", "platform.altinn.no"],
         &["--port", "0", "--fault", "when=nth:0,what=reset"],
@@ -337,4 +339,25 @@ async fn fault_rules_come_from_flags_files_and_the_environment() {
         listed(from_env.url.clone()).await,
         ["when=nth:9,what=reset", "when=nth:10,what=malformed"]
     );
+}
+
+#[tokio::test]
+async fn workers_and_page_cache_flags_serve_the_same_pages() {
+    for args in [
+        &["--port", "0", "--workers", "3"][..],
+        &["--port", "0", "--page-cache", "0"][..],
+    ] {
+        let server = launch(args, &[]).await;
+        let (_, token) = get(&format!("{}/_mock/token?org=ttd", server.url), None).await;
+        let page = format!(
+            "{}/events/api/v1/app/ttd/apps-test?from=2020-01-01Z&size=2",
+            server.url
+        );
+        for _ in 0..2 {
+            let (status, body) = get(&page, Some(&token)).await;
+            assert_eq!(status, 200, "{args:?}: {body}");
+            assert!(body.starts_with("[{"), "{args:?}: {body}");
+        }
+        server.terminate().await;
+    }
 }

@@ -23,6 +23,7 @@ const SERVE_FLAGS: &[&str] = &[
     "--journal-max-bytes",
     "--page-cache",
     "--max-connections",
+    "--workers",
     "--keep-alive-timeout",
     "--header-timeout",
     "--min-data-rate",
