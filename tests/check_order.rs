@@ -338,3 +338,25 @@ async fn a_database_error_or_a_bad_next_header_gives_production_s_500() {
         .await;
     assert_eq!((answer.status, answer.body.as_str()), (200, "[]"));
 }
+
+#[tokio::test]
+async fn the_checks_come_in_order_for_a_request_whose_page_was_kept_too() {
+    let server = start().await;
+    let url = format!("{APPS_TEST}?after=e06");
+    let token = server.token("org=ttd").await;
+    let ok = server.get_with(&url, |r| r.bearer_auth(&token)).await;
+    assert_eq!(ok.status, 200);
+    let none = server.get(&url).await;
+    assert_eq!(none.status, 200, "the kept page answers again");
+    let no_token = server.get_with(&url, |r| r).await;
+    assert_eq!((no_token.status, no_token.body.as_str()), (401, ""));
+    let expired = server.token("org=ttd&expires_in=-10").await;
+    let stale = server.get_with(&url, |r| r.bearer_auth(&expired)).await;
+    assert_eq!(stale.status, 401);
+    let plain = server
+        .get_with(&url, |r| {
+            r.bearer_auth(&token).header("content-type", "text/plain")
+        })
+        .await;
+    assert_eq!(plain.status, 415);
+}

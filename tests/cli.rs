@@ -343,7 +343,9 @@ async fn fault_rules_come_from_flags_files_and_the_environment() {
 
 #[tokio::test]
 async fn workers_and_page_cache_flags_serve_the_same_pages() {
+    let mut bodies = Vec::new();
     for args in [
+        &["--port", "0"][..],
         &["--port", "0", "--workers", "3"][..],
         &["--port", "0", "--page-cache", "0"][..],
     ] {
@@ -357,7 +359,9 @@ async fn workers_and_page_cache_flags_serve_the_same_pages() {
             let (status, body) = get(&page, Some(&token)).await;
             assert_eq!(status, 200, "{args:?}: {body}");
             assert!(body.starts_with("[{"), "{args:?}: {body}");
+            bodies.push(body);
         }
         server.terminate().await;
     }
+    assert!(bodies.windows(2).all(|pair| pair[0] == pair[1]));
 }

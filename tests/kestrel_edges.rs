@@ -79,3 +79,25 @@ async fn a_nul_in_org_or_app_gets_the_unhandled_exception_500_the_docs_name() {
         "the fidelity table names a NUL in org or app"
     );
 }
+
+#[tokio::test]
+async fn a_request_without_host_links_to_the_listening_address_even_after_an_empty_host() {
+    let server = start().await;
+    let token = server.token("org=ttd").await;
+    let auth = format!("Authorization: Bearer {token}\r\n");
+    let next = |response: &str| {
+        response
+            .lines()
+            .find_map(|line| line.strip_prefix("next: "))
+            .map(str::to_owned)
+    };
+    for _ in 0..2 {
+        let empty = answer(server.address(), "HTTP/1.1", &format!("{auth}Host: \r\n"));
+        let link = next(&empty).expect("a next link");
+        assert!(link.starts_with("http:///events/"), "{link}");
+        let without = answer(server.address(), "HTTP/1.0", &auth);
+        let link = next(&without).expect("a next link");
+        let listening = format!("http://{}/events/", server.address());
+        assert!(link.starts_with(&listening), "{link}");
+    }
+}

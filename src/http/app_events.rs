@@ -67,7 +67,9 @@ pub(super) fn query(
 /// All of a request the app owners' page depends on besides the store: the path and query
 /// string as sent, the `person` headers, the caller's org and the `Host` header (the base of
 /// the `next` link: the namespace's and `--base-url` are the same for every request this
-/// core answers). Each part is preceded by its length, so that no two requests share a key.
+/// core answers; a request without `Host` links to the listening address, one with an empty
+/// `Host` to none). Each part is preceded by its length, and whether there was a `Host` is a
+/// byte of its own, so that no two requests that could be answered differently share a key.
 fn page_key(parts: &Parts, caller_org: &str) -> Vec<u8> {
     let host = parts.headers.get(HOST).map(HeaderValue::as_bytes);
     let person = parts.headers.get_all("person");
@@ -82,7 +84,8 @@ fn page_key(parts: &Parts, caller_org: &str) -> Vec<u8> {
         .map(|part| part.len() + 4)
         .sum::<usize>()
         + person.iter().map(|value| value.len() + 4).sum::<usize>();
-    let mut key = Vec::with_capacity(size);
+    let mut key = Vec::with_capacity(1 + size);
+    key.push(u8::from(host.is_some()));
     for part in parts_of_key
         .into_iter()
         .chain(person.iter().map(|value| value.as_bytes()))
