@@ -166,6 +166,22 @@ fn format_line(
     line.push('\n');
 }
 
+/// `value` in decimal, as `Display` writes it.
+fn push_decimal(line: &mut String, value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = value;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    line.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+}
+
 /// `value` in decimal, zero-padded to `width` digits.
 fn push_padded(line: &mut String, value: u32, width: u32) {
     let mut divisor = 10u32.pow(width.saturating_sub(1));
@@ -269,7 +285,9 @@ impl Visit for Fields<'_> {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.plain(field, value);
+        // Every request line has two (status, micros): digits without `write!`.
+        self.key(field);
+        push_decimal(self.line, value);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {

@@ -2,7 +2,7 @@
 //! Its authentication, binding and `next` link serve the party's query too (same controller).
 
 use hyper::HeaderMap;
-use hyper::header::{HOST, HeaderValue};
+use hyper::header::{HOST, HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 
 use super::App;
@@ -14,6 +14,10 @@ use crate::domain::auth::Caller;
 use crate::domain::faults::PageFault;
 use crate::domain::query::{self, BoundQuery, QueryParams, link_with, request_path};
 use crate::domain::store::StoredEvent;
+
+/// The header production reads a person's number from (a constant: naming a header by a
+/// string parses the name on every lookup).
+const PERSON: HeaderName = HeaderName::from_static("person");
 
 /// Answers one query for the events of app `org`/`app`; also says how many events the page
 /// holds. `page_fault` is a fault rule's `drop_next`, `stale_next` or `empty_page`.
@@ -72,7 +76,7 @@ pub(super) fn query(
 /// byte of its own, so that no two requests that could be answered differently share a key.
 fn page_key(parts: &Parts, caller_org: &str) -> Vec<u8> {
     let host = parts.headers.get(HOST).map(HeaderValue::as_bytes);
-    let person = parts.headers.get_all("person");
+    let person = parts.headers.get_all(&PERSON);
     let parts_of_key = [
         parts.uri.path().as_bytes(),
         parts.uri.query().unwrap_or_default().as_bytes(),
@@ -115,7 +119,7 @@ pub(super) fn bind_request(parts: &Parts) -> Result<(QueryParams, BoundQuery), P
     let params = QueryParams::parse(parts.uri.query().unwrap_or_default());
     // Kestrel has already refused header values that are not UTF-8 (see `kestrel`).
     let person: Vec<&str> = headers
-        .get_all("person")
+        .get_all(&PERSON)
         .iter()
         .filter_map(|value| std::str::from_utf8(value.as_bytes()).ok())
         .collect();

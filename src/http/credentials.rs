@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use hyper::HeaderMap;
-use hyper::header::{AUTHORIZATION, COOKIE};
+use hyper::header::{AUTHORIZATION, COOKIE, HeaderName};
 
 /// `Authorization: Bearer …` (prefix in any case), else cookie `.ALTINNTOKEN`, else cookie
 /// `AltinnStudioRuntime`. Borrowed from the request when it was sent once, as it nearly
@@ -22,7 +22,7 @@ pub(super) fn token_from_headers(headers: &HeaderMap) -> Option<Cow<'_, str>> {
         (prefix.eq_ignore_ascii_case("bearer ") && !token.is_empty())
             .then_some(start..start + token.len())
     };
-    if let Some(value) = joined(headers, AUTHORIZATION.as_str())
+    if let Some(value) = joined(headers, &AUTHORIZATION)
         && let Some(token) = bearer(&value)
     {
         return Some(match value {
@@ -38,7 +38,7 @@ pub(super) fn token_from_headers(headers: &HeaderMap) -> Option<Cow<'_, str>> {
 
 /// Every value of header `name` joined with `,`, as ASP.NET Core reads a header as a string;
 /// `None` without one, or when a value is not text.
-fn joined<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, str>> {
+fn joined<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<Cow<'a, str>> {
     let mut values = headers.get_all(name).iter();
     let first = values.next()?.to_str().ok()?;
     let mut joined = Cow::Borrowed(first);

@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
-use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 
 use super::response_body::{ResponseBody, Step};
@@ -16,7 +16,7 @@ use super::{App, HttpResponse, Problem};
 use crate::domain::faults::{FaultRule, Fired, Shaping};
 
 /// The header that faults the request carrying it.
-const FAULT_HEADER: &str = "x-mock-fault";
+const FAULT_HEADER: HeaderName = HeaderName::from_static("x-mock-fault");
 
 /// Where a request carrying [`FAULT_HEADER`] shows the `--admin-token` secret (its
 /// `Authorization` header belongs to the endpoint).
@@ -43,7 +43,7 @@ pub(super) fn decide(
         return Ok(None);
     }
     let route = endpoint.route();
-    let header = match parts.headers.get(FAULT_HEADER) {
+    let header = match parts.headers.get(&FAULT_HEADER) {
         Some(value) if app.settings.admin => {
             admit_fault_header(app, parts)?;
             let text = value

@@ -24,21 +24,19 @@ pub(super) fn refusal(parts: &Parts) -> Option<Problem> {
     if request_line > MAX_REQUEST_LINE {
         return Some(Problem::RequestLineTooLong);
     }
-    // Each header counts its name, ": ", its value and CRLF.
-    let headers: usize = parts
-        .headers
-        .iter()
-        .map(|(name, value)| name.as_str().len() + 2 + value.len() + 2)
-        .sum();
+    // One pass: each header counts its name, ": ", its value and CRLF; and whether a value
+    // is no UTF-8 (ASCII first: checked a word at a time, and nearly every value is).
+    let mut headers = 0;
+    let mut not_utf8 = false;
+    for (name, value) in &parts.headers {
+        headers += name.as_str().len() + 2 + value.len() + 2;
+        let bytes = value.as_bytes();
+        not_utf8 |= !bytes.is_ascii() && std::str::from_utf8(bytes).is_err();
+    }
     if headers > MAX_HEADERS_TOTAL {
         return Some(Problem::HeadersTooLarge);
     }
-    if parts
-        .headers
-        .values()
-        // ASCII first: checked a word at a time, and nearly every value is.
-        .any(|value| !value.as_bytes().is_ascii() && std::str::from_utf8(value.as_bytes()).is_err())
-    {
+    if not_utf8 {
         return Some(Problem::MalformedRequest);
     }
     if !super::host::is_acceptable(parts) {

@@ -158,6 +158,17 @@ impl App {
 /// A response, and for a query how many events it holds (for the journal).
 type Answer = (HttpResponse, Option<usize>);
 
+/// The request target as `Uri`'s `Display` writes it: for the usual origin form, the path and
+/// query as received, without formatting them piece by piece on every request.
+fn target_text(uri: &hyper::Uri) -> std::borrow::Cow<'_, str> {
+    match uri.path_and_query() {
+        Some(target) if uri.scheme().is_none() && uri.authority().is_none() => {
+            target.as_str().into()
+        }
+        _ => uri.to_string().into(),
+    }
+}
+
 /// Handles one request: route, fault, answer, journal, and log one line. `reset` resets the
 /// connection the request came on.
 async fn handle(app: Arc<App>, reset: &ResetSwitch, request: Request<RequestBody>) -> HttpResponse {
@@ -207,7 +218,7 @@ async fn handle(app: Arc<App>, reset: &ResetSwitch, request: Request<RequestBody
     }
     tracing::info!(
         method = %parts.method,
-        uri = %sent_uri,
+        uri = %target_text(sent_uri),
         status,
         micros = started.elapsed().as_micros() as u64,
         trace_id = trace.trace_id(),

@@ -4,6 +4,10 @@
 //! span id, the caller's flags) and starts a new trace otherwise.
 
 use hyper::HeaderMap;
+use hyper::header::HeaderName;
+
+/// A constant: naming a header by a string parses the name on every lookup.
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 
 /// The trace a request belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +22,7 @@ impl TraceContext {
     /// Continues the request's valid `traceparent`, or starts a new trace.
     pub(super) fn from_headers(headers: &HeaderMap) -> TraceContext {
         headers
-            .get("traceparent")
+            .get(&TRACEPARENT)
             .and_then(|value| value.to_str().ok())
             .and_then(parse_traceparent)
             .unwrap_or_else(|| TraceContext {

@@ -108,3 +108,12 @@ fn coloured_text_still_carries_every_field() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn numbers_are_written_as_display_writes_them() {
+    for value in [0, 7, 10, 1234, 99_999, u64::MAX] {
+        let mut line = String::new();
+        push_decimal(&mut line, value);
+        assert_eq!(line, value.to_string());
+    }
+}
