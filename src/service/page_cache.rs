@@ -15,6 +15,8 @@
 
 use std::collections::VecDeque;
 use std::hash::BuildHasher;
+
+use foldhash::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 use bytes::Bytes;
@@ -23,6 +25,9 @@ use bytes::Bytes;
 /// kept ones would hold more than [`MAX_BYTES`].
 const MAX_PAGE_BYTES: usize = 1 << 20;
 const MAX_BYTES: usize = 16 << 20;
+/// What an entry takes besides its key and page, counted against [`MAX_BYTES`] so that many
+/// tiny pages (`[]`) stay within it too.
+const ENTRY_OVERHEAD: usize = 128;
 
 /// The pages kept by default (`--page-cache`).
 pub(crate) const DEFAULT_PAGE_CACHE_ENTRIES: usize = 64;
@@ -60,16 +65,21 @@ pub(super) struct PageCache {
     hasher: foldhash::fast::RandomState,
 }
 
+/// The pages by their key's hash: one lookup whatever `--page-cache` says. Two keys with
+/// the same hash share a place, the later one keeping it (the key is compared on a lookup).
 #[derive(Debug, Default)]
 struct Entries {
-    /// Oldest first.
-    kept: VecDeque<Entry>,
+    by_hash: HashMap<u64, Entry>,
+    /// Hashes in the order their pages were kept, oldest first, each with the ticket it was
+    /// kept under: one whose page was kept again since is stale and skipped.
+    order: VecDeque<(u64, u64)>,
+    next_ticket: u64,
     bytes: usize,
 }
 
 #[derive(Debug)]
 struct Entry {
-    hash: u64,
+    ticket: u64,
     key: Box<[u8]>,
     stamp: Stamp,
     page: KeptPage,
@@ -77,7 +87,10 @@ struct Entry {
 
 impl Entry {
     fn bytes(&self) -> usize {
-        self.key.len() + self.page.body.len() + self.page.next.as_ref().map_or(0, Bytes::len)
+        ENTRY_OVERHEAD
+            + self.key.len()
+            + self.page.body.len()
+            + self.page.next.as_ref().map_or(0, Bytes::len)
     }
 }
 
@@ -107,10 +120,9 @@ impl PageCache {
         let hash = self.hasher.hash_one(key);
         let entries = self.lock();
         entries
-            .kept
-            .iter()
-            .rev()
-            .find(|entry| entry.hash == hash && entry.stamp == stamp && *entry.key == *key)
+            .by_hash
+            .get(&hash)
+            .filter(|entry| entry.stamp == stamp && *entry.key == *key)
             .map(|entry| entry.page.clone())
     }
 
@@ -119,35 +131,56 @@ impl PageCache {
         if self.capacity == 0 || page.body.len() > MAX_PAGE_BYTES {
             return;
         }
+        let hash = self.hasher.hash_one(key);
+        let mut entries = self.lock();
+        let ticket = entries.next_ticket;
+        entries.next_ticket += 1;
         let entry = Entry {
-            hash: self.hasher.hash_one(key),
+            ticket,
             key: key.into(),
             stamp,
             page,
         };
         let size = entry.bytes();
-        let mut entries = self.lock();
-        if let Some(at) = entries
-            .kept
-            .iter()
-            .position(|kept| kept.hash == entry.hash && kept.key == entry.key)
-            && let Some(old) = entries.kept.remove(at)
-        {
+        if let Some(old) = entries.by_hash.remove(&hash) {
             entries.bytes -= old.bytes();
         }
-        while entries.kept.len() >= self.capacity || entries.bytes + size > MAX_BYTES {
-            let Some(oldest) = entries.kept.pop_front() else {
+        while entries.by_hash.len() >= self.capacity || entries.bytes + size > MAX_BYTES {
+            if !entries.evict_oldest() {
                 break;
-            };
-            entries.bytes -= oldest.bytes();
+            }
         }
         entries.bytes += size;
-        entries.kept.push_back(entry);
+        entries.by_hash.insert(hash, entry);
+        entries.order.push_back((hash, ticket));
+        // Stale tickets are skipped when they come up; past twice the pages, drop them all.
+        if entries.order.len() > 2 * entries.by_hash.len() + 16 {
+            let Entries { by_hash, order, .. } = &mut *entries;
+            order.retain(|(hash, ticket)| by_hash.get(hash).is_some_and(|e| e.ticket == *ticket));
+        }
     }
 
     /// Forgets every page (a reset: nothing kept may outlive it, even by its stamp).
     pub(super) fn clear(&self) {
         *self.lock() = Entries::default();
+    }
+}
+
+impl Entries {
+    /// Drops the oldest page; `false` when there is none.
+    fn evict_oldest(&mut self) -> bool {
+        while let Some((hash, ticket)) = self.order.pop_front() {
+            if self
+                .by_hash
+                .get(&hash)
+                .is_some_and(|entry| entry.ticket == ticket)
+                && let Some(entry) = self.by_hash.remove(&hash)
+            {
+                self.bytes -= entry.bytes();
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -196,7 +229,8 @@ mod tests {
         assert!(cache.get(b"b", AT_1).is_none());
         assert_eq!(cache.get(b"a", AT_1).unwrap().body, &b"[3]"[..]);
         assert_eq!(cache.get(b"c", AT_1).unwrap().body, &b"[4]"[..]);
-        assert_eq!(cache.lock().bytes, 2 * (1 + 3));
+        assert_eq!(cache.lock().bytes, 2 * (ENTRY_OVERHEAD + 1 + 3));
+        assert_eq!(cache.lock().by_hash.len(), 2);
     }
 
     #[test]
@@ -212,5 +246,49 @@ mod tests {
         };
         cache.keep(b"a", AT_1, big);
         assert!(cache.get(b"a", AT_1).is_none());
+    }
+
+    #[test]
+    fn pages_kept_again_and_again_stay_within_their_bounds() {
+        let cache = PageCache::new(3);
+        for round in 0..1000u64 {
+            let stamp = Stamp {
+                generation: round,
+                cut: Cut::None,
+            };
+            cache.keep(b"poller", stamp, page(b"[]"));
+        }
+        let entries = cache.lock();
+        assert_eq!(entries.by_hash.len(), 1);
+        assert!(entries.order.len() <= 2 + 16, "{}", entries.order.len());
+        assert_eq!(entries.bytes, ENTRY_OVERHEAD + "poller".len() + 2);
+    }
+
+    #[test]
+    fn the_cache_answers_as_a_list_of_the_latest_pages_would() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(11);
+        let cache = PageCache::new(4);
+        // The model: keys with their stamp, oldest first, a key kept again moving to the back.
+        let mut model: VecDeque<(u8, u64)> = VecDeque::new();
+        for _ in 0..20_000 {
+            let key = rng.random_range(0..8u8);
+            let generation = rng.random_range(0..3u64);
+            let stamp = Stamp {
+                generation,
+                cut: Cut::None,
+            };
+            if rng.random_bool(0.5) {
+                cache.keep(&[key], stamp, page(b"[1]"));
+                model.retain(|(k, _)| *k != key);
+                if model.len() == 4 {
+                    model.pop_front();
+                }
+                model.push_back((key, generation));
+            } else {
+                let expected = model.contains(&(key, generation));
+                assert_eq!(cache.get(&[key], stamp).is_some(), expected);
+            }
+        }
     }
 }
