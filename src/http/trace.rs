@@ -5,6 +5,8 @@
 
 use hyper::HeaderMap;
 use hyper::header::HeaderName;
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
 
 /// A constant: naming a header by a string parses the name on every lookup.
 const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
@@ -80,13 +82,22 @@ fn random_hex(bytes: usize) -> String {
     String::from_utf8_lossy(hex).into_owned()
 }
 
-/// Fills `out` (at most 32 bytes) with random lower-case hex digits, from the thread's
-/// generator (seeded once from the operating system): a trace id is drawn for every request,
-/// and an OS draw each time showed up in profiles.
+thread_local! {
+    /// Ids need to be unpredictable enough not to collide, not secret: a small generator per
+    /// thread, seeded once from the thread's cryptographic one (which showed up in profiles
+    /// when drawn for every request, as an OS draw had before it).
+    static IDS: std::cell::RefCell<Xoshiro256PlusPlus> = std::cell::RefCell::new(
+        Xoshiro256PlusPlus::seed_from_u64(rand::rng().random()),
+    );
+}
+
+/// Fills `out` (at most 32 bytes) with random lower-case hex digits: a trace id is drawn for
+/// every request.
 fn write_random_hex(out: &mut [u8]) {
-    use rand::RngExt;
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let random = rand::rng().random::<u128>().to_le_bytes();
+    let random = IDS
+        .with(|ids| ids.borrow_mut().random::<u128>())
+        .to_le_bytes();
     for (pair, byte) in out.chunks_mut(2).zip(random) {
         pair[0] = HEX[usize::from(byte >> 4)];
         if let Some(low) = pair.get_mut(1) {
