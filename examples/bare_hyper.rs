@@ -64,11 +64,7 @@ fn workers() -> usize {
         .ok()
         .and_then(|text| text.trim().parse().ok())
         .filter(|&n: &usize| n > 0)
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map_or(1, |cpus| cpus.get() - 1)
-                .max(1)
-        })
+        .unwrap_or_else(altinn_events_mock::bench_support::default_workers)
 }
 
 async fn serve(canned: Arc<Canned>) -> Result<(), Box<dyn std::error::Error>> {

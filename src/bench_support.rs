@@ -13,6 +13,12 @@ use crate::domain::query::{
 };
 use crate::domain::store::{EventStore, Registration};
 
+/// The worker threads the server takes by default (`--workers`), for a baseline that must
+/// run on as many (`examples/bare_hyper.rs`).
+pub fn default_workers() -> usize {
+    crate::http::default_workers()
+}
+
 /// A store filled once, queried many times.
 #[derive(Debug)]
 pub struct QueryBench {

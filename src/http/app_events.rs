@@ -8,12 +8,13 @@ use hyper::http::request::Parts;
 use super::App;
 use super::credentials::token_from_headers;
 use super::media_type::content_type_is_json;
-use super::page::{kept_page_answer, page_answer, rendered_page};
+use super::page::{kept_page_answer, rendered_page};
 use super::problem::{HttpResponse, Problem};
 use crate::domain::auth::Caller;
 use crate::domain::faults::PageFault;
 use crate::domain::query::{self, BoundQuery, QueryParams, link_with, request_path};
 use crate::domain::store::StoredEvent;
+use crate::service::KeptPage;
 
 /// The header production reads a person's number from (a constant: naming a header by a
 /// string parses the name on every lookup).
@@ -55,11 +56,7 @@ pub(super) fn query(
     };
     // Rules 1–9, selection, the visibility lag and the authorization filter.
     let (page, stamp) = app.service.app_events((org, name), &bound, caller_org)?;
-    let base = app.base_url(&parts.headers);
-    let path = request_path(parts.uri.path());
-    let rendered = rendered_page(&page, bound.after.as_deref(), page_fault, |after| {
-        link_with(&base, &path, after, &params)
-    })?;
+    let rendered = rendered(app, parts, (&params, &bound), &page, page_fault)?;
     let response = kept_page_answer(&rendered)?;
     let events = rendered.events;
     if let Some(key) = key {
@@ -127,18 +124,30 @@ pub(super) fn bind_request(parts: &Parts) -> Result<(QueryParams, BoundQuery), P
     Ok((params, bound))
 }
 
-/// The page with production's `SetNextLink`, which both app queries share: the query string
-/// as sent (so the `person` header is never carried).
+/// The answer for `page`, which both app queries share (see [`rendered`]).
 pub(super) fn answer(
+    app: &App,
+    parts: &Parts,
+    query: (&QueryParams, &BoundQuery),
+    page: &[StoredEvent],
+    page_fault: Option<PageFault>,
+) -> Result<(HttpResponse, usize), Problem> {
+    let rendered = rendered(app, parts, query, page, page_fault)?;
+    Ok((kept_page_answer(&rendered)?, rendered.events))
+}
+
+/// The page with production's `SetNextLink`: the query string as sent (so the `person`
+/// header is never carried).
+fn rendered(
     app: &App,
     parts: &Parts,
     (params, bound): (&QueryParams, &BoundQuery),
     page: &[StoredEvent],
     page_fault: Option<PageFault>,
-) -> Result<(HttpResponse, usize), Problem> {
+) -> Result<KeptPage, Problem> {
     let base = app.base_url(&parts.headers);
     let path = request_path(parts.uri.path());
-    page_answer(page, bound.after.as_deref(), page_fault, |after| {
+    rendered_page(page, bound.after.as_deref(), page_fault, |after| {
         link_with(&base, &path, after, params)
     })
 }

@@ -59,7 +59,9 @@ use request_body::RequestBody;
 use router::Endpoint;
 use trace::TraceContext;
 
-pub(crate) use limits::{DEFAULT_MIN_DATA_RATE, MinDataRate, raise_descriptor_limit};
+pub(crate) use limits::{
+    DEFAULT_MIN_DATA_RATE, MinDataRate, default_workers, raise_descriptor_limit,
+};
 pub(crate) use namespaces::{
     DEFAULT_MAX_NAMESPACES, DEFAULT_NAMESPACE_MAX_EVENTS, NamespaceLimits, Namespaces,
     Refusal as NamespaceRefusal, path_prefix,

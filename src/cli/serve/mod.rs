@@ -20,7 +20,7 @@ use super::push::PushArgs;
 use crate::domain::auth::Grant;
 use crate::domain::faults::FaultRule;
 use crate::domain::units::{Rate, parse_byte_size, parse_duration};
-use crate::http::{DEFAULT_MIN_DATA_RATE, raise_descriptor_limit};
+use crate::http::{DEFAULT_MIN_DATA_RATE, default_workers, raise_descriptor_limit};
 use crate::mock_server::MockServerBuilder;
 use crate::service::{DEFAULT_JOURNAL_CAP, DEFAULT_PAGE_CACHE_ENTRIES};
 use builder::FlagNames;
@@ -210,15 +210,6 @@ fn parse_positive_count(text: &str) -> Result<usize, String> {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(format!("{text:?} is not a whole number from 1")),
     }
-}
-
-/// One thread less than the CPUs this process may run on, at least one: measured with the
-/// load generator on the same two cores (BENCHMARKS.md), one worker served 10–25 % more
-/// requests than two, bare hyper's as much as ours.
-fn default_workers() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |cpus| cpus.get() - 1)
-        .max(1)
 }
 
 fn parse_base_url(text: &str) -> Result<String, String> {
