@@ -12,10 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v valgrind >/dev/null; then
-  echo "installing valgrind (Debian package)…" >&2
-  apt-get install -y valgrind >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y valgrind >/dev/null; }
-fi
+. scripts/lib/debian.sh
+need valgrind
 
 . scripts/lib/binary.sh
 bare=false

@@ -9,10 +9,8 @@ cd "$(dirname "$0")/.."
 duration="${1:-10}"
 connections="${2:-32}"
 
-if ! command -v wrk >/dev/null; then
-  echo "installing wrk (Debian package)…" >&2
-  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-fi
+. scripts/lib/debian.sh
+need wrk
 
 . scripts/lib/binary.sh
 bin=$(binary release)
